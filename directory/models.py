@@ -1,0 +1,177 @@
+"""The public directory: IR practices, where they are, who works there, what they do."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+
+
+class CatalogEntry(models.Model):
+    """A procedure or condition patients can search by; the slug is part of the API contract."""
+
+    slug = models.SlugField(max_length=64, unique=True)
+    name = models.CharField(max_length=120)
+    description = models.TextField(help_text="Plain-language description written for patients.")
+
+    class Meta:
+        abstract = True
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Procedure(CatalogEntry):
+    pass
+
+
+class Condition(CatalogEntry):
+    pass
+
+
+class Language(models.Model):
+    """A language spoken at an office, by ISO 639-1 code (``en``, ``es``...)."""
+
+    code = models.CharField(max_length=8, unique=True)
+    name = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Practice(models.Model):
+    """An IR office: the unit that receives referrals and keeps its listing current."""
+
+    name = models.CharField(max_length=200)
+    phone = models.CharField(max_length=32, blank=True)
+    website = models.URLField(blank=True)
+    accepting_referrals = models.BooleanField(
+        default=True, help_text="Untick to stop the portal routing new referrals here."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        indexes = [models.Index(fields=["name"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PracticeLocation(models.Model):
+    """One address of a practice, with the coordinates the directory searches on."""
+
+    class GeocodeSource(models.TextChoices):
+        ZIP_CENTROID = "zip_centroid", "ZIP code centroid"
+        CITY_CENTROID = "city_centroid", "City centroid"
+        GEOCODER = "geocoder", "Street address geocoder"
+        MANUAL = "manual", "Entered by hand"
+
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="locations")
+    address_line1 = models.CharField(max_length=200)
+    address_line2 = models.CharField(max_length=200, blank=True)
+    city = models.CharField(max_length=100)
+    state = models.CharField(max_length=2)
+    postal_code = models.CharField(max_length=10, help_text="5-digit ZIP or ZIP+4.")
+    phone = models.CharField(max_length=32, blank=True)
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
+    geocode_source = models.CharField(
+        max_length=20, choices=GeocodeSource.choices, default=GeocodeSource.ZIP_CENTROID
+    )
+    geocoded_at = models.DateTimeField(null=True, blank=True)
+    last_verified_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the office last confirmed this listing."
+    )
+
+    class Meta:
+        ordering = ["practice__name", "city"]
+        indexes = [
+            # The bounding-box prefilter of every directory search.
+            models.Index(fields=["latitude", "longitude"], name="location_lat_lng_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.address_line1}, {self.city}, {self.state} {self.postal_code}"
+
+    @property
+    def zip5(self) -> str:
+        return self.postal_code[:5]
+
+    def mark_verified(self) -> None:
+        self.last_verified_at = timezone.now()
+
+
+class Provider(models.Model):
+    """An individual clinician listed in the directory, identified by NPI."""
+
+    class Sex(models.TextChoices):
+        FEMALE = "F", "Female"
+        MALE = "M", "Male"
+        UNKNOWN = "U", "Not stated"
+
+    npi = models.CharField(max_length=10, unique=True)
+    first_name = models.CharField(max_length=100)
+    middle_name = models.CharField(max_length=100, blank=True)
+    last_name = models.CharField(max_length=100)
+    credential = models.CharField(max_length=50, blank=True)
+    sex = models.CharField(max_length=1, choices=Sex.choices, default=Sex.UNKNOWN)
+    languages = models.ManyToManyField(Language, blank=True, related_name="providers")
+    accepting_new_patients = models.BooleanField(default=True)
+    procedures = models.ManyToManyField(Procedure, blank=True, related_name="providers")
+    conditions = models.ManyToManyField(Condition, blank=True, related_name="providers")
+    locations = models.ManyToManyField(PracticeLocation, blank=True, related_name="providers")
+    is_listed = models.BooleanField(
+        default=True, help_text="Unlisted providers (e.g. deactivated NPIs) leave the directory."
+    )
+    deactivated_on = models.DateField(null=True, blank=True)
+    nppes_last_updated = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["last_name", "first_name"]
+        indexes = [models.Index(fields=["last_name", "first_name"])]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        name = " ".join(part for part in (self.first_name, self.middle_name, self.last_name) if part)
+        return f"{name}, {self.credential}" if self.credential else name
+
+
+class ListingReport(models.Model):
+    """A member of the public saying a directory listing is wrong; the office sees it in the admin."""
+
+    class Problem(models.TextChoices):
+        PHONE = "phone", "The phone number is wrong"
+        ADDRESS = "address", "The address is wrong"
+        NOT_ACCEPTING = "not_accepting", "They are not accepting new patients"
+        LEFT_PRACTICE = "left_practice", "This provider no longer works here"
+        PROCEDURES = "procedures", "The procedures listed are wrong"
+        OTHER = "other", "Something else"
+
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="listing_reports")
+    location = models.ForeignKey(
+        PracticeLocation, on_delete=models.SET_NULL, null=True, blank=True, related_name="listing_reports"
+    )
+    problem = models.CharField(max_length=20, choices=Problem.choices)
+    details = models.TextField(max_length=2000, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_problem_display()} ({self.provider.npi})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None
