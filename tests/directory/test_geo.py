@@ -1,0 +1,152 @@
+"""Where a search starts and how far things are: places, ranges and distance accuracy."""
+
+from __future__ import annotations
+
+import random
+from typing import Any, ClassVar
+
+import pytest
+from geopy.distance import geodesic
+
+from directory import geo
+from directory.geo import (
+    KM_PER_MILE,
+    Origin,
+    PlaceNotFound,
+    bounding_box,
+    geocode_address,
+    great_circle_km,
+    resolve_place,
+    zip_centroid,
+)
+
+
+def test_five_digit_zip_resolves_to_its_centroid_and_names_the_town():
+    origin = resolve_place("10001")
+
+    assert (origin.lat, origin.lng) == pytest.approx((40.7484, -73.9967), abs=1e-4)
+    assert origin.label == "10001 (New York, NY)"
+
+
+@pytest.mark.parametrize("text", ["10001-1234", "100011234", " 10001 "])
+def test_zip_plus_four_resolves_like_its_five_digit_zip(text):
+    assert resolve_place(text) == resolve_place("10001")
+
+
+def test_city_and_state_resolve_to_the_centre_of_the_city_zips_in_any_case():
+    origin = resolve_place("denver, co")
+
+    assert origin.label == "Denver, CO"
+    assert origin == resolve_place("DENVER, CO")
+    assert origin.lat == pytest.approx(39.74, abs=0.1)
+    assert origin.lng == pytest.approx(-104.98, abs=0.1)
+
+
+def test_latitude_longitude_pair_is_taken_as_given():
+    assert resolve_place("40.7, -74.0") == Origin(lat=40.7, lng=-74.0, label="40.70000, -74.00000")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("91,0", "Latitude 91 is out of range"),
+        ("-90.5,0", "between -90 and 90"),
+        ("0,181", "Longitude 181 is out of range"),
+        ("0,-180.01", "between -180 and 180"),
+        ("00000", "could not find the ZIP code 00000"),
+        ("Atlantis, ZZ", 'could not find "Atlantis, ZZ"'),
+        ("somewhere nice", "Enter a 5-digit ZIP code"),
+        ("1234", "Enter a 5-digit ZIP code"),
+        ("", "Tell us where to search from"),
+    ],
+)
+def test_unusable_place_text_raises_a_readable_place_not_found(text, message):
+    with pytest.raises(PlaceNotFound, match=message):
+        resolve_place(text)
+
+
+def test_zip_centroid_accepts_nine_digits_and_rejects_unknown_zips():
+    assert zip_centroid("802021234") == zip_centroid("80202")
+    assert zip_centroid("00000") is None
+    assert zip_centroid("8020") is None
+
+
+def test_military_zips_without_coordinates_are_not_places():
+    with pytest.raises(PlaceNotFound):
+        resolve_place("09001")
+
+
+def test_distance_agrees_with_geopy_geodesic_within_half_a_percent_across_the_us():
+    rng = random.Random(20240501)
+    zips = sorted(geo._zip_index())
+    worst = 0.0
+    for _ in range(3000):
+        start = zip_centroid(rng.choice(zips))
+        assert start is not None
+        km = rng.uniform(0.5, 250 * KM_PER_MILE)
+        end = geodesic(kilometers=km).destination((start.lat, start.lng), rng.uniform(0, 360))
+        error = abs(great_circle_km(start.lat, start.lng, end.latitude, end.longitude) - km) / km
+        worst = max(worst, error)
+    assert worst < 0.005
+
+
+@pytest.mark.parametrize("place", ["96720", "00901", "99501", "33040", "04401"])
+def test_distance_holds_at_the_low_latitude_and_high_latitude_edges(place):
+    start = resolve_place(place)
+    for bearing in range(0, 360, 45):
+        end = geodesic(kilometers=400).destination((start.lat, start.lng), bearing)
+        assert great_circle_km(start.lat, start.lng, end.latitude, end.longitude) == pytest.approx(
+            400, rel=0.005
+        )
+
+
+def test_bounding_box_holds_every_point_on_the_search_circle():
+    origin = resolve_place("80202")
+    min_lat, max_lat, min_lng, max_lng = bounding_box(origin, 100)
+    for bearing in range(0, 360, 5):
+        end = geodesic(kilometers=99.5).destination((origin.lat, origin.lng), bearing)
+        assert min_lat <= end.latitude <= max_lat
+        assert min_lng <= end.longitude <= max_lng
+
+
+def test_bounding_box_opens_longitude_across_the_date_line():
+    assert bounding_box(Origin(lat=52.0, lng=179.9, label="Aleutians"), 50)[2:] == (-180.0, 180.0)
+
+
+def test_street_address_geocoder_is_off_by_default(settings):
+    settings.GEOCODER = ""
+
+    assert geocode_address("1600 Pennsylvania Ave NW, Washington, DC") is None
+
+
+class CountingGeocoder:
+    """A stand-in for a remote geocoding service that counts how often it is asked."""
+
+    calls: ClassVar[list[str]] = []
+
+    def __init__(self, user_agent: str) -> None:
+        self.user_agent = user_agent
+
+    def geocode(self, query: str) -> Any:
+        CountingGeocoder.calls.append(query)
+
+        class Found:
+            latitude, longitude = 38.8977, -77.0365
+
+        return Found()
+
+
+def test_geocoder_answers_are_cached_so_an_address_is_sent_once(settings):
+    from django.core.cache import cache
+
+    cache.clear()
+    CountingGeocoder.calls.clear()
+    settings.GEOCODER = f"{__name__}.CountingGeocoder"
+    settings.GEOCODER_MIN_DELAY_SECONDS = 0
+
+    first = geocode_address("1600 Pennsylvania Ave NW, Washington, DC")
+    second = geocode_address("1600  pennsylvania ave nw, washington, dc")
+
+    assert first == second
+    assert first is not None and first.lat == pytest.approx(38.8977)
+    assert len(CountingGeocoder.calls) == 1

@@ -1,0 +1,167 @@
+"""Geosearch in the database: who is near, in what order, with which filters."""
+
+from __future__ import annotations
+
+import pytest
+from geopy.distance import geodesic
+
+from directory.geo import KM_PER_MILE, Origin, resolve_place
+from directory.selectors import practices_near, provider_by_npi, providers_near
+from tests.directory.factories import PracticeFactory, PracticeLocationFactory, ProviderFactory
+
+pytestmark = pytest.mark.django_db
+
+DENVER = Origin(lat=39.7392, lng=-104.9903, label="Denver, CO")
+
+
+def location_km_north(km: float, **kwargs):
+    """A location ``km`` kilometres due north of Denver (geodesic)."""
+    point = geodesic(kilometers=km).destination((DENVER.lat, DENVER.lng), 0)
+    return PracticeLocationFactory(latitude=point.latitude, longitude=point.longitude, **kwargs)
+
+
+def npis(providers) -> list[str]:
+    return [provider.npi for provider in providers]
+
+
+def test_providers_come_nearest_first_with_their_distance():
+    far = ProviderFactory(locations=[location_km_north(30)])
+    near = ProviderFactory(locations=[location_km_north(5)])
+    middle = ProviderFactory(locations=[location_km_north(12)])
+
+    results = list(providers_near(origin=DENVER, radius_km=40))
+
+    assert npis(results) == [near.npi, middle.npi, far.npi]
+    assert results[0].distance_km == pytest.approx(5, rel=0.005)
+    assert results[2].distance_km == pytest.approx(30, rel=0.005)
+
+
+def test_provider_with_two_locations_appears_once_at_the_nearer_one():
+    nearer = location_km_north(8)
+    provider = ProviderFactory(locations=[location_km_north(20), nearer])
+
+    results = list(providers_near(origin=DENVER, radius_km=40))
+
+    assert npis(results) == [provider.npi]
+    assert results[0].nearest_location == nearer
+    assert results[0].nearest_location_id == nearer.pk
+    assert results[0].distance_km == pytest.approx(8, rel=0.005)
+
+
+def test_equal_distances_are_ordered_by_name():
+    spot = location_km_north(10)
+    zoe = ProviderFactory(last_name="Young", first_name="Zoe", locations=[spot])
+    adam = ProviderFactory(last_name="Abbott", first_name="Adam", locations=[spot])
+
+    assert npis(providers_near(origin=DENVER, radius_km=40)) == [adam.npi, zoe.npi]
+
+
+def test_radius_edge_keeps_just_inside_and_drops_just_outside():
+    inside = ProviderFactory(locations=[location_km_north(24.8)])
+    ProviderFactory(locations=[location_km_north(25.2)])
+
+    assert npis(providers_near(origin=DENVER, radius_km=25)) == [inside.npi]
+
+
+def test_far_away_and_unlocated_providers_are_not_found():
+    ProviderFactory(locations=[PracticeLocationFactory(postal_code="10001")])
+    ProviderFactory(locations=[PracticeLocationFactory(latitude=None, longitude=None)])
+
+    assert list(providers_near(origin=DENVER, radius_km=250 * KM_PER_MILE)) == []
+
+
+def test_unlisted_providers_have_left_the_directory():
+    ProviderFactory(is_listed=False, locations=[location_km_north(3)])
+
+    assert list(providers_near(origin=DENVER, radius_km=25)) == []
+
+
+def test_procedure_filter_keeps_only_providers_offering_it():
+    spot = location_km_north(3)
+    offers = ProviderFactory(
+        locations=[spot], procedures=["vertebroplasty-kyphoplasty", "facet-joint-injection"]
+    )
+    ProviderFactory(locations=[spot], procedures=["facet-joint-injection"])
+
+    results = providers_near(origin=DENVER, radius_km=25, procedure="vertebroplasty-kyphoplasty")
+
+    assert npis(results) == [offers.npi]
+
+
+def test_condition_filter_keeps_only_providers_treating_it():
+    spot = location_km_north(3)
+    treats = ProviderFactory(locations=[spot], conditions=["spinal-stenosis"])
+    ProviderFactory(locations=[spot], conditions=["herniated-disc"])
+
+    assert npis(providers_near(origin=DENVER, radius_km=25, condition="spinal-stenosis")) == [treats.npi]
+
+
+def test_accepting_filter_separates_open_and_closed_lists():
+    spot = location_km_north(3)
+    open_list = ProviderFactory(locations=[spot], accepting_new_patients=True)
+    closed = ProviderFactory(locations=[spot], accepting_new_patients=False)
+
+    assert npis(providers_near(origin=DENVER, radius_km=25, accepting=True)) == [open_list.npi]
+    assert npis(providers_near(origin=DENVER, radius_km=25, accepting=False)) == [closed.npi]
+
+
+def test_language_filter_keeps_only_providers_speaking_it():
+    spot = location_km_north(3)
+    speaks = ProviderFactory(locations=[spot], languages=["en", "es"])
+    ProviderFactory(locations=[spot], languages=["en"])
+
+    assert npis(providers_near(origin=DENVER, radius_km=25, language="es")) == [speaks.npi]
+
+
+def test_search_counts_each_provider_once_for_pagination():
+    spots = [location_km_north(km) for km in (2, 4, 6)]
+    for _ in range(3):
+        ProviderFactory(locations=spots, procedures=["facet-joint-injection", "epidural-steroid-injection"])
+
+    assert providers_near(origin=DENVER, radius_km=25).count() == 3
+
+
+def test_search_from_a_zip_finds_a_practice_at_that_zip():
+    provider = ProviderFactory(locations=[PracticeLocationFactory(postal_code="80202")])
+
+    results = list(providers_near(origin=resolve_place("80202"), radius_km=1))
+
+    assert npis(results) == [provider.npi]
+    assert results[0].distance_km == pytest.approx(0, abs=1e-6)
+
+
+def test_practices_near_lists_each_accepting_practice_once_at_its_nearest_fitting_location():
+    practice = PracticeFactory(name="Front Range IR")
+    near = location_km_north(4, practice=practice)
+    far = location_km_north(9, practice=practice)
+    ProviderFactory(locations=[near, far], procedures=["vertebroplasty-kyphoplasty"])
+    other = PracticeFactory(name="Closer but wrong procedure")
+    ProviderFactory(locations=[location_km_north(1, practice=other)], procedures=["facet-joint-injection"])
+    closed = PracticeFactory(name="Closed to referrals", accepting_referrals=False)
+    ProviderFactory(
+        locations=[location_km_north(2, practice=closed)], procedures=["vertebroplasty-kyphoplasty"]
+    )
+
+    found = practices_near(origin=DENVER, radius_km=25, procedure="vertebroplasty-kyphoplasty")
+
+    assert [(item.practice, item.location) for item in found] == [(practice, near)]
+    assert found[0].distance_km == pytest.approx(4, rel=0.005)
+
+
+def test_practices_near_orders_practices_by_distance():
+    first, second = PracticeFactory(), PracticeFactory()
+    ProviderFactory(locations=[location_km_north(7, practice=second)])
+    ProviderFactory(locations=[location_km_north(3, practice=first)])
+
+    assert [item.practice for item in practices_near(origin=DENVER, radius_km=25)] == [first, second]
+
+
+def test_provider_by_npi_hides_unlisted_providers():
+    from django.http import Http404
+
+    listed = ProviderFactory.create()
+    gone = ProviderFactory.create(is_listed=False)
+
+    assert provider_by_npi(listed.npi) == listed
+    with pytest.raises(Http404):
+        provider_by_npi(gone.npi)
