@@ -1,0 +1,62 @@
+"""``manage.py seed_demo``: the demo directory and demo logins, safe to run on every start."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import transaction
+
+from directory.demo import seed_directory
+
+# Documented in the README; these accounts exist only in demo databases.
+DEMO_PASSWORD = "demo-password-2026"  # noqa: S105
+DEMO_SUPERUSER = "admin"
+DEMO_CLINICIANS = [("dr.adams", "Alex", "Adams"), ("dr.baker", "Blair", "Baker")]
+
+
+@transaction.atomic
+def demo_logins_ensure() -> list[str]:
+    """Create the demo superuser and clinician accounts that are missing; return the usernames created."""
+    user_model = get_user_model()
+    created: list[str] = []
+    if not user_model.objects.filter(username=DEMO_SUPERUSER).exists():
+        user_model.objects.create_superuser(
+            username=DEMO_SUPERUSER, email="admin@irportal.example", password=DEMO_PASSWORD
+        )
+        created.append(DEMO_SUPERUSER)
+    for username, first_name, last_name in DEMO_CLINICIANS:
+        if user_model.objects.filter(username=username).exists():
+            continue
+        user_model.objects.create_user(
+            username=username,
+            email=f"{username}@clinic.example",
+            password=DEMO_PASSWORD,
+            first_name=first_name,
+            last_name=last_name,
+        )
+        created.append(username)
+    return created
+
+
+class Command(BaseCommand):
+    help = "Load the demo directory and demo logins. Running it again adds nothing."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--providers", type=int, default=3000, help="How many demo providers (default 3000)."
+        )
+        parser.add_argument("--seed", type=int, default=7, help="Random seed of the demo data.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        started = time.perf_counter()
+        summary = seed_directory(providers=options["providers"], rng_seed=options["seed"])
+        logins = demo_logins_ensure()
+        elapsed = time.perf_counter() - started
+        self.stdout.write(
+            f"Demo directory: {summary.practices_created} practices, {summary.locations_created} locations, "
+            f"{summary.providers_created} providers created ({summary.practices_skipped} practices "
+            f"already present). Demo logins created: {', '.join(logins) or 'none'}. {elapsed:.1f}s."
+        )

@@ -1,0 +1,73 @@
+from io import StringIO
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+
+from directory.models import Practice, PracticeLocation, Provider
+from directory.npi import is_valid_npi
+
+pytestmark = pytest.mark.django_db
+
+DEMO_PASSWORD = "demo-password-2026"
+
+
+def seed(providers: int = 40) -> str:
+    out = StringIO()
+    call_command("seed_demo", providers=providers, stdout=out)
+    return out.getvalue()
+
+
+def test_seed_demo_creates_the_asked_number_of_providers_with_valid_npis():
+    seed(providers=40)
+
+    npis = list(Provider.objects.values_list("npi", flat=True))
+    assert len(npis) == 40
+    assert all(is_valid_npi(npi) for npi in npis)
+
+
+def test_second_seed_demo_run_creates_nothing():
+    seed()
+    counts = (Practice.objects.count(), PracticeLocation.objects.count(), Provider.objects.count())
+
+    output = seed()
+
+    assert (Practice.objects.count(), PracticeLocation.objects.count(), Provider.objects.count()) == counts
+    assert "0 providers created" in output
+    assert get_user_model().objects.count() == 3
+
+
+def test_demo_practices_sit_at_the_well_known_city_zips():
+    seed(providers=40)
+
+    for zip_code in ["10001", "60601", "94103", "77030", "02115"]:
+        location = PracticeLocation.objects.filter(postal_code=zip_code).first()
+        assert location is not None, zip_code
+        assert location.latitude is not None
+        assert location.providers.exists()
+
+
+def test_demo_providers_offer_procedures_and_speak_english():
+    seed(providers=40)
+
+    for provider in Provider.objects.prefetch_related("procedures", "languages", "locations"):
+        assert provider.credential in {"MD", "DO"}
+        assert provider.procedures.all()
+        assert "en" in {language.code for language in provider.languages.all()}
+        assert provider.locations.all()
+
+
+@pytest.mark.parametrize("username", ["admin", "dr.adams", "dr.baker"])
+def test_demo_logins_work_with_the_documented_password(client, username):
+    seed(providers=5)
+
+    assert client.login(username=username, password=DEMO_PASSWORD)
+
+
+def test_only_the_demo_admin_can_open_the_admin():
+    seed(providers=5)
+    users = get_user_model().objects
+
+    assert users.get(username="admin").is_superuser
+    assert not users.get(username="dr.adams").is_staff
+    assert not users.get(username="dr.baker").is_staff
