@@ -171,3 +171,19 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
 SECURE_HSTS_PRELOAD = SECURE_HSTS_SECONDS > 0
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+
+# --- Referrals ---------------------------------------------------------------
+# Routing looks for practices within this distance of the patient's ZIP. 50 miles is
+# about an hour's drive in most of the US: far enough to reach an IR office outside big
+# cities, near enough for a patient with back pain to attend repeated visits.
+REFERRAL_ROUTING_RADIUS_MILES = env.float("REFERRAL_ROUTING_RADIUS_MILES", default=50.0)
+# How many ranked candidates a routing event keeps to show why a practice was chosen.
+REFERRAL_SHORTLIST_SIZE = env.int("REFERRAL_SHORTLIST_SIZE", default=5)
+# How long a practice has to accept or decline, by triage disposition; then it moves on.
+REFERRAL_ACCEPTANCE_HOURS = {
+    "urgent": env.int("REFERRAL_ACCEPTANCE_HOURS_URGENT", default=24),
+    "soon": env.int("REFERRAL_ACCEPTANCE_HOURS_SOON", default=72),
+    "self_care": env.int("REFERRAL_ACCEPTANCE_HOURS_SELF_CARE", default=7 * 24),
+}
+# Follow-ups due after a fulfilled procedure appointment, in days (2 weeks and 3 months).
+REFERRAL_FOLLOW_UP_DAYS = env.list("REFERRAL_FOLLOW_UP_DAYS", cast=int, default=[14, 90])

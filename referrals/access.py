@@ -1,0 +1,101 @@
+"""Who may do what to a referral, and in which states: one rule table for services and screens.
+
+Pure decisions over a referral and a user; the only database read is the user's practice
+memberships (``staff_practice_ids``), which callers may pass in to avoid repeating it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from referrals.models import PracticeMembership, Referral
+
+# A signed-in user or AnonymousUser: anything with is_authenticated, is_active, has_perm.
+AnyUser = Any
+
+Status = Referral.Status
+
+
+class Role(StrEnum):
+    REFERRER = "referrer"  # the clinician who made the referral
+    PRACTICE_STAFF = "practice_staff"  # works for the practice the referral is with now
+    ROUTER = "router"  # may route unroutable referrals by hand (a permission)
+    SUPERUSER = "superuser"
+
+
+class Action(StrEnum):
+    ACCEPT = "accept"
+    DECLINE = "decline"
+    SCHEDULE = "schedule"
+    RECORD_VISIT = "record_visit"
+    COMPLETE = "complete"
+    CANCEL = "cancel"
+    ROUTE_BY_HAND = "route_by_hand"
+
+
+@dataclass(frozen=True)
+class Rule:
+    from_statuses: frozenset[str]
+    roles: frozenset[Role]
+
+
+def _rule(statuses: Collection[str], roles: Collection[Role]) -> Rule:
+    return Rule(frozenset(statuses), frozenset({*roles, Role.SUPERUSER}))
+
+
+RULES: dict[Action, Rule] = {
+    Action.ACCEPT: _rule({Status.PENDING}, {Role.PRACTICE_STAFF}),
+    Action.DECLINE: _rule({Status.PENDING}, {Role.PRACTICE_STAFF}),
+    Action.SCHEDULE: _rule({Status.ACCEPTED, Status.SCHEDULED, Status.IN_TREATMENT}, {Role.PRACTICE_STAFF}),
+    Action.RECORD_VISIT: _rule({Status.SCHEDULED, Status.IN_TREATMENT}, {Role.PRACTICE_STAFF}),
+    Action.COMPLETE: _rule({Status.IN_TREATMENT}, {Role.PRACTICE_STAFF}),
+    Action.CANCEL: _rule(
+        {Status.PENDING, Status.ACCEPTED, Status.SCHEDULED, Status.IN_TREATMENT, Status.UNROUTABLE},
+        {Role.REFERRER, Role.PRACTICE_STAFF},
+    ),
+    Action.ROUTE_BY_HAND: _rule({Status.UNROUTABLE}, {Role.ROUTER}),
+}
+
+
+def staff_practice_ids(user: AnyUser) -> frozenset[int]:
+    """The ids of the practices ``user`` works for (empty for anyone else)."""
+    if not user.is_authenticated:
+        return frozenset()
+    return frozenset(PracticeMembership.objects.filter(user_id=user.pk).values_list("practice_id", flat=True))
+
+
+def roles_of(user: AnyUser, referral: Referral, practice_ids: frozenset[int] | None = None) -> set[Role]:
+    """The roles ``user`` holds towards ``referral``."""
+    if not user.is_authenticated or not user.is_active:
+        return set()
+    roles: set[Role] = set()
+    if getattr(user, "is_superuser", False):
+        roles.add(Role.SUPERUSER)
+    if referral.clinician_id == user.pk:
+        roles.add(Role.REFERRER)
+    ids = staff_practice_ids(user) if practice_ids is None else practice_ids
+    if referral.practice_id is not None and referral.practice_id in ids:
+        roles.add(Role.PRACTICE_STAFF)
+    if user.has_perm("referrals.route_referral_by_hand"):
+        roles.add(Role.ROUTER)
+    return roles
+
+
+def may_see(user: AnyUser, referral: Referral, practice_ids: frozenset[int] | None = None) -> bool:
+    """True when ``user`` may see ``referral`` at all (referrer, its practice, superuser)."""
+    return bool(roles_of(user, referral, practice_ids) & {Role.REFERRER, Role.PRACTICE_STAFF, Role.SUPERUSER})
+
+
+def is_allowed(action: Action, *, roles: Collection[Role], status: str) -> bool:
+    """True when someone holding ``roles`` may take ``action`` on a referral in ``status``."""
+    rule = RULES[action]
+    return status in rule.from_statuses and bool(rule.roles.intersection(roles))
+
+
+def allowed_actions(referral: Referral, user: Any, practice_ids: frozenset[int] | None = None) -> list[str]:
+    """The actions ``user`` may take on ``referral`` now, in the order of the rule table."""
+    roles = roles_of(user, referral, practice_ids)
+    return [action.value for action in RULES if is_allowed(action, roles=roles, status=referral.status)]

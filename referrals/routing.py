@@ -1,0 +1,103 @@
+"""Which practice a referral goes to: the ranked shortlist of candidates (DESIGN.md section 6).
+
+Distances come from the directory's own search (``practices_near``); this module only
+filters, counts workload and ranks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Count
+
+from directory.geo import zip_centroid
+from directory.selectors import practices_near
+from referrals.models import Referral, ReferralEvent
+
+KM_PER_MILE = 1.609344
+
+# Events after which a practice is never offered the same referral again.
+EXCLUDING_EVENT_KINDS = (ReferralEvent.Kind.DECLINED, ReferralEvent.Kind.TIMED_OUT)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A practice that could take the referral, as stored on the routing event."""
+
+    practice_id: int
+    practice_name: str
+    location_id: int | None
+    distance_mi: float
+    open_workload: int
+
+    def as_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def rank_candidates(candidates: Iterable[Candidate]) -> list[Candidate]:
+    """Candidates nearest first; at the same distance (to 0.01 mi, as shown) the least busy first.
+
+    Locations geocoded to the same ZIP centroid are exactly as far away, so the workload
+    tie-break matters in practice, not only in theory.
+    """
+    return sorted(candidates, key=lambda c: (round(c.distance_mi, 2), c.open_workload, c.practice_id))
+
+
+def routing_radius_km() -> float:
+    return float(settings.REFERRAL_ROUTING_RADIUS_MILES) * KM_PER_MILE
+
+
+def practices_already_asked(referral: Referral) -> set[int]:
+    """Practices that declined or let the deadline pass on this referral."""
+    return set(
+        referral.events.filter(kind__in=EXCLUDING_EVENT_KINDS, practice__isnull=False).values_list(
+            "practice_id", flat=True
+        )
+    )
+
+
+def open_workload(practice_ids: Collection[int]) -> dict[int, int]:
+    """Open referrals (pending, accepted, scheduled) per practice; practices with none are absent."""
+    rows = (
+        Referral.objects.filter(practice_id__in=practice_ids, status__in=Referral.OPEN_STATUSES)
+        .values("practice_id")
+        .annotate(n=Count("id"))
+        .values_list("practice_id", "n")
+    )
+    return dict(rows)
+
+
+def shortlist_for(referral: Referral, *, size: int | None = None) -> list[Candidate]:
+    """The ranked candidates for ``referral`` (best first, at most ``size``); empty if none fit.
+
+    Candidates are practices accepting referrals with a location within the routing radius
+    of the patient's ZIP whose providers offer the requested procedure (or, when no
+    procedure is named, treat the suspected condition), minus practices already asked.
+    """
+    origin = zip_centroid(referral.patient.postal_code)
+    if origin is None:
+        return []
+    procedure, condition = referral.requested_procedure, referral.suspected_condition
+    nearby = practices_near(
+        origin=origin,
+        radius_km=routing_radius_km(),
+        procedure=procedure.slug if procedure else None,
+        condition=condition.slug if condition and not procedure else None,
+    )
+    asked = practices_already_asked(referral)
+    nearby = [hit for hit in nearby if hit.practice.pk not in asked]
+    workload = open_workload([hit.practice.pk for hit in nearby])
+    ranked = rank_candidates(
+        Candidate(
+            practice_id=hit.practice.pk,
+            practice_name=hit.practice.name,
+            location_id=hit.location.pk,
+            distance_mi=round(hit.distance_km / KM_PER_MILE, 2),
+            open_workload=workload.get(hit.practice.pk, 0),
+        )
+        for hit in nearby
+    )
+    return ranked[: size or settings.REFERRAL_SHORTLIST_SIZE]

@@ -1,0 +1,88 @@
+"""Shared setup for the referral tests: people, patients, referrals in any state."""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from typing import Any
+
+import factory
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from directory.models import Procedure
+from referrals.models import Appointment, Patient, PracticeMembership, Referral
+from tests.directory.factories import PracticeFactory
+from tests.triage.factories import AssessmentFactory, answers_with
+
+User = get_user_model()
+
+
+class UserFactory(factory.django.DjangoModelFactory[Any]):
+    class Meta:
+        model = User
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda o: f"{o.username}@clinic.example")
+    password = factory.django.Password("test-password-2026")
+
+
+class StaffFactory(UserFactory):
+    """An IR office staff member; pass ``practice=`` to choose the practice they work for."""
+
+    is_staff = True
+
+    @factory.post_generation
+    def practice(obj: Any, create: bool, extracted: Any, **kwargs: Any) -> None:
+        if create:
+            PracticeMembership.objects.create(user=obj, practice=extracted or PracticeFactory.create())
+
+
+class PatientFactory(factory.django.DjangoModelFactory[Patient]):
+    class Meta:
+        model = Patient
+
+    first_name = "Maria"
+    last_name = factory.Sequence(lambda n: f"Lopez{n}")
+    birth_date = datetime.date(1970, 5, 17)
+    sex = Patient.Sex.FEMALE
+    phone = "555-0123"
+    postal_code = "80202"
+
+
+class ReferralFactory(factory.django.DjangoModelFactory[Referral]):
+    """A referral stored as-is (no routing): use the services to move it, this to set the scene."""
+
+    class Meta:
+        model = Referral
+
+    clinician = factory.SubFactory(UserFactory)
+    patient = factory.SubFactory(PatientFactory)
+    assessment = factory.SubFactory(
+        AssessmentFactory,
+        answers=factory.LazyFunction(lambda: answers_with("leg_weakness")),
+        source="referral",
+    )
+    disposition = factory.LazyAttribute(lambda o: o.assessment.disposition)
+    clinical_question = "Would this patient benefit from an epidural steroid injection?"
+    requested_procedure = factory.LazyFunction(
+        lambda: Procedure.objects.get(slug="epidural-steroid-injection")
+    )
+    pain_score = 7
+    status = Referral.Status.PENDING
+    practice = factory.SubFactory(PracticeFactory)
+    acceptance_deadline = factory.LazyFunction(lambda: timezone.now() + datetime.timedelta(hours=24))
+    idempotency_key = factory.LazyFunction(lambda: str(uuid.uuid4()))
+    request_fingerprint = "0" * 64
+
+
+class AppointmentFactory(factory.django.DjangoModelFactory[Appointment]):
+    class Meta:
+        model = Appointment
+
+    referral = factory.SubFactory(ReferralFactory, status=Referral.Status.SCHEDULED)
+    kind = Appointment.Kind.CONSULT
+    practice = factory.LazyAttribute(lambda o: o.referral.practice)
+    starts_at = factory.LazyFunction(lambda: timezone.now() + datetime.timedelta(days=3))
