@@ -187,3 +187,7 @@ REFERRAL_ACCEPTANCE_HOURS = {
 }
 # Follow-ups due after a fulfilled procedure appointment, in days (2 weeks and 3 months).
 REFERRAL_FOLLOW_UP_DAYS = env.list("REFERRAL_FOLLOW_UP_DAYS", cast=int, default=[14, 90])
+
+# --- Public map ---------------------------------------------------------------
+# Tile server of the map beside /find/ results; Leaflet itself is served from our static files.
+MAP_TILE_URL = env.str("MAP_TILE_URL", default="https://tile.openstreetmap.org/{z}/{x}/{y}.png")
