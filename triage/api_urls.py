@@ -1,3 +1,7 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from triage.apis import AssessmentCreateApi
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("triage/assessments/", AssessmentCreateApi.as_view(), name="triage-assessment-create"),
+]
