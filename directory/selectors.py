@@ -110,6 +110,7 @@ def providers_near(
     nearby_locations = (
         PracticeLocation.objects.filter(_within_radius(origin, radius_km))
         .annotate(distance_km=distance_km_expression(origin))
+        .select_related("practice")
         .order_by("distance_km", "pk")
     )
     distance = distance_km_expression(
