@@ -215,6 +215,25 @@ EXPLANATIONS: dict[str, str] = {
     AGE_70_OR_OLDER: "From age 70, back pain is more often caused by a fracture, cancer or infection.",
 }
 
+# Short names for lists of reasons ("Fever", "Age 70 or older").
+FLAG_NAMES: dict[str, str] = {
+    "recent_trauma": "Recent hard fall or injury",
+    "cancer_history": "History of cancer",
+    "osteoporosis": "Osteoporosis (thin bones)",
+    "iv_drug_use": "Injecting drugs",
+    "immunosuppressant_use": "Medicines that weaken the immune system",
+    "bone_thinning_medication": "Medicines that thin the bones",
+    "unexplained_weight_loss": "Weight loss without trying",
+    "fever": "Fever",
+    "leg_weakness": "Leg weakness",
+    "leg_numbness_tingling": "Numbness or tingling in the legs",
+    "leg_spasms_stiffness": "Strong spasms or stiffness in the legs",
+    "bladder_bowel_difficulty": "Trouble controlling bladder or bowels",
+    "saddle_numbness": "Numbness between the legs or around the bottom",
+    "weakness_getting_worse": "Weakness getting worse",
+    AGE_70_OR_OLDER: "Age 70 or older",
+}
+
 _SAFETY_NET = (
     "If you get trouble controlling your bladder or bowels, numbness between your legs or around your "
     "bottom, or leg weakness that keeps getting worse, go to an emergency department or call 911 at once."
