@@ -1,0 +1,119 @@
+"""HTML forms of the public directory pages (validation of a search lives in the serializer)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.forms.utils import ErrorDict
+
+from directory.models import Language, ListingReport, PracticeLocation, Provider
+from directory.selectors import condition_list, procedure_list
+from directory.serializers import DEFAULT_RADIUS, MAX_RADIUS, ProviderSearchSerializer
+
+# The query parameters of /find/; any of them present means the form was submitted.
+# Blank "procedure", "condition" and "language" mean "any" to the serializer already.
+BLANK_MEANS_ANY = ("procedure", "condition", "language")
+SEARCH_FIELDS = ("near", "radius", "units", "procedure", "condition", "accepting", "language", "page")
+
+
+class ProviderSearchForm(forms.Form):
+    """The /find/ form. Validation is delegated to ``ProviderSearchSerializer``, so the page and
+    the API accept and refuse exactly the same searches, with the same messages.
+
+    Once valid, ``search`` holds the validated serializer.
+    """
+
+    near = forms.CharField(
+        label="Near",
+        max_length=200,
+        help_text='A 5-digit ZIP code, or a city and state such as "Denver, CO".',
+        widget=forms.TextInput(attrs={"autocomplete": "postal-code", "spellcheck": "false"}),
+    )
+    radius = forms.FloatField(
+        label="Within",
+        initial=DEFAULT_RADIUS,
+        help_text=f"More than 0, at most {MAX_RADIUS}.",
+        widget=forms.NumberInput(attrs={"min": "1", "max": str(MAX_RADIUS), "step": "any"}),
+    )
+    units = forms.ChoiceField(label="Units", choices=[("mi", "miles"), ("km", "kilometres")], initial="mi")
+    procedure = forms.ChoiceField(label="Procedure", required=False)
+    condition = forms.ChoiceField(label="Condition", required=False)
+    language = forms.ChoiceField(label="Language spoken", required=False)
+    accepting = forms.BooleanField(
+        label="Only doctors accepting new patients",
+        required=False,
+        widget=forms.CheckboxInput(attrs={"value": "true"}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        any_choice = [("", "Any")]
+        choices = {
+            "procedure": [(entry.slug, entry.name) for entry in procedure_list()],
+            "condition": [(entry.slug, entry.name) for entry in condition_list()],
+            "language": list(Language.objects.order_by("name").values_list("code", "name")),
+        }
+        for name, options in choices.items():
+            field = self.fields[name]
+            assert isinstance(field, forms.ChoiceField)
+            field.choices = any_choice + options
+
+    search: ProviderSearchSerializer
+
+    def search_params(self) -> dict[str, str]:
+        """The submitted query, with blank optional fields left out so they take their defaults."""
+        assert self.is_bound
+        params = {name: self.data.get(name, "").strip() for name in SEARCH_FIELDS if name in self.data}
+        return {name: value for name, value in params.items() if value or name in ("near", *BLANK_MEANS_ANY)}
+
+    def full_clean(self) -> None:
+        self._errors = ErrorDict()
+        self.cleaned_data = {}
+        if not self.is_bound:
+            return
+        serializer = ProviderSearchSerializer(data=self.search_params())
+        if serializer.is_valid():
+            self.search = serializer
+            self.cleaned_data = dict(serializer.validated_data)
+            return
+        for field, messages in serializer.errors.items():
+            for message in messages:
+                if field in self.fields:
+                    self.add_error(field, str(message))
+                else:
+                    self.add_error(None, f"{field.capitalize()}: {message}")
+
+    def page_number(self) -> int:
+        """The asked results page (1 when none was asked); only meaningful once valid."""
+        return int(self.cleaned_data.get("page") or 1)
+
+
+class ListingReportForm(forms.Form):
+    """ "Report a wrong listing" on a provider profile."""
+
+    problem = forms.ChoiceField(
+        label="What is wrong?",
+        choices=ListingReport.Problem.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose what is wrong with this listing."},
+    )
+    location = forms.ModelChoiceField(
+        label="Which address? (optional)",
+        queryset=PracticeLocation.objects.none(),
+        required=False,
+        empty_label="All of them / not sure",
+    )
+    details = forms.CharField(
+        label="Details (optional)",
+        required=False,
+        max_length=2000,
+        help_text="For example the right phone number. Please do not include health information.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args: Any, provider: Provider, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["location"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = provider.locations.all()

@@ -1,0 +1,159 @@
+"""Public pages: the home page, the finder (/find/) and provider profiles."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import EmptyPage, Page, Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods
+
+from directory.forms import SEARCH_FIELDS, ListingReportForm, ProviderSearchForm
+from directory.geo import Origin
+from directory.models import PracticeLocation, Provider
+from directory.selectors import condition_list, procedure_list, provider_by_npi, providers_near
+from directory.serializers import UNITS_IN_KM
+from directory.services import ListingReportError, listing_report_create
+
+RESULTS_PER_PAGE = 20
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """One line of the results list: a provider at their nearest location, distance in asked units."""
+
+    provider: Provider
+    location: PracticeLocation
+    distance: float
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "home.html",
+        {"procedures": procedure_list(), "conditions": condition_list()},
+    )
+
+
+@require_GET
+def find(request: HttpRequest) -> HttpResponse:
+    """The search form, and once submitted the results; bad input re-renders with a 400."""
+    form = ProviderSearchForm(request.GET if _is_search(request) else None)
+    if not form.is_bound:
+        return render(request, "directory/find.html", _find_context(form))
+    if not form.is_valid():
+        return render(request, "directory/find.html", _find_context(form), status=400)
+
+    units = form.search.validated_data["units"]
+    paginator = Paginator(providers_near(**form.search.providers_near_kwargs()), RESULTS_PER_PAGE)
+    try:
+        page = paginator.page(form.page_number())
+    except EmptyPage:
+        form.add_error(None, f"Page: there are only {paginator.num_pages} pages of results for this search.")
+        return render(request, "directory/find.html", _find_context(form), status=400)
+
+    results = [
+        SearchResult(provider=p, location=p.nearest_location, distance=p.distance_km / UNITS_IN_KM[units])
+        for p in page.object_list
+    ]
+    context = _find_context(form) | {
+        "searched": True,
+        "origin": form.search.validated_data["near"],
+        "units": units,
+        "page": page,
+        "results": results,
+        "page_links": _page_links(request, page),
+        "map_points": _map_points(results),
+        "map_config": _map_config(form.search.validated_data["near"]),
+    }
+    return render(request, "directory/find.html", context)
+
+
+def _is_search(request: HttpRequest) -> bool:
+    return any(name in request.GET for name in SEARCH_FIELDS)
+
+
+def _find_context(form: ProviderSearchForm) -> dict[str, Any]:
+    return {"form": form}
+
+
+def _map_config(origin: Origin) -> dict[str, Any]:
+    return {
+        "tileUrl": settings.MAP_TILE_URL,
+        "origin": {"lat": origin.lat, "lng": origin.lng, "label": origin.label},
+    }
+
+
+def _page_links(request: HttpRequest, page: Page[Any]) -> dict[str, str]:
+    """URLs of the previous and next results pages, keeping every other search parameter."""
+    links = {}
+    query = request.GET.copy()
+    if page.has_previous():
+        query["page"] = str(page.previous_page_number())
+        links["previous"] = "?" + query.urlencode()
+    if page.has_next():
+        query["page"] = str(page.next_page_number())
+        links["next"] = "?" + query.urlencode()
+    return links
+
+
+def _map_points(results: list[SearchResult]) -> list[dict[str, Any]]:
+    """What the map script needs per result; the list above the map holds the same facts as text."""
+    return [
+        {
+            "name": result.provider.display_name,
+            "url": reverse("directory:provider", args=[result.provider.npi]),
+            "lat": result.location.latitude,
+            "lng": result.location.longitude,
+            "address": f"{result.location.address_line1}, {result.location.city}, {result.location.state}",
+            "rank": index,
+        }
+        for index, result in enumerate(results, start=1)
+        if result.location.latitude is not None and result.location.longitude is not None
+    ]
+
+
+@require_http_methods(["GET", "POST"])
+def provider_profile(request: HttpRequest, npi: str) -> HttpResponse:
+    """A listed provider's profile with the "report a wrong listing" form (POST, redirect, GET)."""
+    provider = provider_by_npi(npi)
+    form = ListingReportForm(request.POST or None, provider=provider)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                listing_report_create(
+                    provider=provider,
+                    problem=form.cleaned_data["problem"],
+                    details=form.cleaned_data["details"],
+                    location=form.cleaned_data["location"],
+                )
+            except ListingReportError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(
+                    request, "Thank you. We have passed your report to the office to check and correct."
+                )
+                return redirect(reverse("directory:provider", args=[npi]))
+        return render(request, "directory/provider.html", _profile_context(provider, form), status=400)
+    return render(request, "directory/provider.html", _profile_context(provider, form))
+
+
+def _profile_context(provider: Provider, form: ListingReportForm) -> dict[str, Any]:
+    locations = list(provider.locations.all())
+    return {
+        "provider": provider,
+        "locations": [(location, _map_link(location)) for location in locations],
+        "report_form": form,
+    }
+
+
+def _map_link(location: PracticeLocation) -> str:
+    address = f"{location.address_line1}, {location.city}, {location.state} {location.zip5}"
+    return "https://www.openstreetmap.org/search?" + urlencode({"query": address})
