@@ -24,7 +24,7 @@ from directory.npi import is_valid_npi
 
 TAXONOMY_SLOTS = 15
 EXPECTED_COLUMNS = 330
-BLOCK_BYTES = 8 * 1024 * 1024
+BLOCK_BYTES = 4 * 1024 * 1024
 # Real records are a few kilobytes; an open quote running past this is a broken
 # file, and the reader resynchronises at the next line instead of swallowing it.
 MAX_RECORD_BYTES = 1024 * 1024

@@ -15,7 +15,6 @@ import argparse
 import csv
 import random
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -276,20 +275,27 @@ def quoted(fields: list[str]) -> str:
     return '"' + '","'.join(field.replace('"', '""') for field in fields) + '"\n'
 
 
-def generate_rows(
-    rows: int, seed: int = 2085, ir_share: float = 0.002, deactivated_share: float = 0.003
-) -> Iterator[str]:
-    """Yield the header line then ``rows`` data lines, deterministically for a given seed."""
+@dataclass(frozen=True)
+class WrittenFile:
+    rows: int
+    ir_rows: int
+    deactivated_npis: list[str]
+
+
+def write_file(path: Path, rows: int, seed: int = 2085, ir_share: float = 0.002) -> WrittenFile:
+    """Write the file; return what it holds, for a benchmark to check the import against."""
     header = next(csv.reader(HEADER_FILE.open(encoding="utf-8")))
-    maker = RowMaker(header, random.Random(seed), ir_share, deactivated_share)
-    yield quoted(header)
-    for _ in range(rows):
-        yield quoted(maker.row())
-
-
-def write_file(path: Path, rows: int, seed: int = 2085, ir_share: float = 0.002) -> None:
+    maker = RowMaker(header, random.Random(seed), ir_share, deactivated_share=0.003)
+    deactivated: list[str] = []
+    npi_column = maker.col["NPI"]
     with path.open("w", encoding="utf-8", newline="") as out:
-        out.writelines(generate_rows(rows, seed=seed, ir_share=ir_share))
+        out.write(quoted(header))
+        for _ in range(rows):
+            row = maker.row()
+            if not row[maker.col["Entity Type Code"]]:
+                deactivated.append(row[npi_column])
+            out.write(quoted(row))
+    return WrittenFile(rows=rows, ir_rows=maker.ir_rows, deactivated_npis=deactivated)
 
 
 def main() -> None:
