@@ -13,11 +13,9 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Count
 
-from directory.geo import zip_centroid
+from directory.geo import KM_PER_MILE, zip_centroid
 from directory.selectors import practices_near
 from referrals.models import Referral, ReferralEvent
-
-KM_PER_MILE = 1.609344
 
 # Events after which a practice is never offered the same referral again.
 EXCLUDING_EVENT_KINDS = (ReferralEvent.Kind.DECLINED, ReferralEvent.Kind.TIMED_OUT)

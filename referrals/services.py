@@ -84,8 +84,14 @@ class InvalidInput(ReferralError):
 
 
 def _locked(referral: Referral) -> Referral:
-    """The referral re-read under a row lock: the state every check below decides on."""
-    return Referral.objects.select_for_update().select_related("clinician", "practice").get(pk=referral.pk)
+    """``referral`` locked and refreshed in place: the state every check below decides on.
+
+    Refreshing the caller's own object (rather than returning a copy) means the caller
+    sees the new state after the service returns.
+    """
+    Referral.objects.select_for_update().filter(pk=referral.pk).values_list("pk").get()
+    referral.refresh_from_db()
+    return referral
 
 
 def _authorize(action: Action, *, user: Any, referral: Referral) -> None:

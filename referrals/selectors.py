@@ -1,0 +1,115 @@
+"""Reads of referrals, already scoped to the person asking.
+
+Another clinician's or another practice's referral is simply absent from these results,
+so screens built on them show it exactly as they show a referral that does not exist.
+"""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
+
+from referrals.models import Appointment, FollowUp, PracticeMembership, Referral, ReferralEvent
+
+
+def _practice_ids_of(user: Any) -> QuerySet[PracticeMembership, Any]:
+    return PracticeMembership.objects.filter(user_id=user.pk).values("practice_id")
+
+
+def with_next_appointment(referrals: QuerySet[Referral]) -> QuerySet[Referral]:
+    """``referrals`` annotated with ``next_appointment_at`` and ``next_appointment_kind``.
+
+    The next appointment is the earliest booked one from now on (None if there is none);
+    two correlated subqueries in the same SELECT, so a list costs one query.
+    """
+    upcoming = Appointment.objects.filter(
+        referral=OuterRef("pk"), status=Appointment.Status.BOOKED, starts_at__gte=timezone.now()
+    ).order_by("starts_at", "pk")
+    return referrals.annotate(
+        next_appointment_at=Subquery(upcoming.values("starts_at")[:1]),
+        next_appointment_kind=Subquery(upcoming.values("kind")[:1]),
+    )
+
+
+def _listed(referrals: QuerySet[Referral]) -> QuerySet[Referral]:
+    return with_next_appointment(
+        referrals.select_related("patient", "practice", "requested_procedure", "suspected_condition")
+    ).order_by("-created_at", "-id")
+
+
+def referrals_for_clinician(user: Any) -> QuerySet[Referral]:
+    """The referrals ``user`` made, newest first, with their next appointment."""
+    return _listed(Referral.objects.filter(clinician_id=user.pk))
+
+
+def referrals_for_practice_staff(user: Any) -> QuerySet[Referral]:
+    """The referrals now with a practice ``user`` works for, newest first, with their next appointment."""
+    return _listed(Referral.objects.filter(practice_id__in=_practice_ids_of(user)))
+
+
+def referrals_visible_to(user: Any) -> QuerySet[Referral]:
+    """What ``user`` may see: what they referred plus what is with their practice; all for a superuser."""
+    if not user.is_authenticated or not user.is_active:
+        return Referral.objects.none()
+    if user.is_superuser:
+        return _listed(Referral.objects.all())
+    mine = Q(clinician_id=user.pk) | Q(practice_id__in=_practice_ids_of(user))
+    return _listed(Referral.objects.filter(mine))
+
+
+def referral_get_for_user(*, user: Any, public_id: uuid.UUID | str) -> Referral:
+    """The referral with this public id if ``user`` may see it.
+
+    Raises ``Referral.DoesNotExist`` both when it does not exist and when it is someone
+    else's, so the two cannot be told apart (``get_object_or_404`` turns it into a 404).
+    """
+    try:
+        key = uuid.UUID(str(public_id))
+    except ValueError as error:
+        raise Referral.DoesNotExist("No such referral.") from error
+    return (
+        referrals_visible_to(user)
+        .select_related("assessment", "clinician", "practice_location")
+        .get(public_id=key)
+    )
+
+
+def referral_timeline(referral: Referral) -> QuerySet[ReferralEvent]:
+    """The referral's events, oldest first, with who acted and which practice it concerned."""
+    return referral.events.select_related("actor", "practice").order_by("created_at", "id")
+
+
+def referral_appointments(referral: Referral) -> QuerySet[Appointment]:
+    """The referral's appointments in time order, with provider and location."""
+    return referral.appointments.select_related("provider", "location").order_by("starts_at", "id")
+
+
+def referrals_past_deadline(now: datetime.datetime | None = None) -> QuerySet[Referral]:
+    """Pending referrals whose practice has not answered in time (for the deadline task)."""
+    return Referral.objects.filter(
+        status=Referral.Status.PENDING, acceptance_deadline__lte=now or timezone.now()
+    ).order_by("acceptance_deadline")
+
+
+def follow_ups_due_for_staff(user: Any) -> QuerySet[FollowUp]:
+    """Follow-ups of the user's practices (all, for a superuser), overdue ones first, then by due date.
+
+    Each row is annotated with ``overdue`` (a boolean computed in SQL with the same rule
+    as ``FollowUp.is_overdue``), so the list can sort and filter on it.
+    """
+    follow_ups = FollowUp.objects.all()
+    if not user.is_superuser:
+        follow_ups = follow_ups.filter(referral__practice_id__in=_practice_ids_of(user))
+    covered = Appointment.objects.filter(pk=OuterRef("appointment_id"), status__in=Appointment.KEPT_STATUSES)
+    return (
+        follow_ups.annotate(
+            covered=Exists(covered),
+        )
+        .annotate(overdue=Q(due_on__lt=timezone.localdate()) & Q(covered=False))
+        .select_related("referral", "referral__patient", "appointment")
+        .order_by("-overdue", "due_on", "id")
+    )
