@@ -12,6 +12,12 @@ pytestmark = pytest.mark.django_db
 DEMO_PASSWORD = "demo-password-2026"
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # The demo logins are hashed on every seed; the production hasher is deliberately slow.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def seed(providers: int = 40) -> str:
     out = StringIO()
     call_command("seed_demo", providers=providers, stdout=out)
@@ -33,8 +39,22 @@ def test_second_seed_demo_run_creates_nothing():
     output = seed()
 
     assert (Practice.objects.count(), PracticeLocation.objects.count(), Provider.objects.count()) == counts
-    assert "0 providers created" in output
+    assert "nothing created" in output
     assert get_user_model().objects.count() == 3
+
+
+def test_a_larger_demo_adds_providers_without_repeating_practices():
+    seed(providers=40)
+    practices_before = set(Practice.objects.values_list("name", "locations__postal_code"))
+
+    seed(providers=60)
+    grown = Provider.objects.count()
+    seed(providers=60)
+
+    assert 40 < grown <= 60
+    assert Provider.objects.count() == grown
+    assert not Practice.objects.filter(locations__isnull=True).exists()
+    assert practices_before <= set(Practice.objects.values_list("name", "locations__postal_code"))
 
 
 def test_demo_practices_sit_at_the_well_known_city_zips():

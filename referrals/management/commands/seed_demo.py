@@ -55,8 +55,14 @@ class Command(BaseCommand):
         summary = seed_directory(providers=options["providers"], rng_seed=options["seed"])
         logins = demo_logins_ensure()
         elapsed = time.perf_counter() - started
+        if summary.created_anything:
+            directory = (
+                f"{summary.practices_created} practices, {summary.locations_created} locations and "
+                f"{summary.providers_created} providers created"
+            )
+        else:
+            directory = "already loaded, nothing created"
         self.stdout.write(
-            f"Demo directory: {summary.practices_created} practices, {summary.locations_created} locations, "
-            f"{summary.providers_created} providers created ({summary.practices_skipped} practices "
-            f"already present). Demo logins created: {', '.join(logins) or 'none'}. {elapsed:.1f}s."
+            f"Demo directory: {directory}. Demo logins created: {', '.join(logins) or 'none'}. "
+            f"{elapsed:.1f}s."
         )
