@@ -3,23 +3,27 @@
 Writes an N-row npidata file (330 columns, 0.2% interventional radiologists, 0.3%
 deactivated rows) to a temporary directory, migrates a fresh database, lists a
 few of the file's deactivated NPIs as providers (so the run has something to
-unlist), then runs ``manage.py import_nppes`` twice in a child process: the first
-run creates, the second must change nothing.
+unlist), then runs ``manage.py import_nppes`` twice: the first run creates, the
+second must change nothing.
 
-Figures printed per run: rows/s as the importer measures it (scan, parse and
-database writes; Django start-up excluded), wall-clock seconds of the whole
-command, and peak memory as the maximum resident set size (``ru_maxrss``) of the
-import process, which includes Django and the ZIP centroid index.
+Figures printed per run:
+- rows/s as the importer reports it: scanning, parsing and database writes, after
+  the one-off load of the offline ZIP table;
+- rows/s over the wall-clock time of the whole command, Python and Django start-up
+  included;
+- peak memory: the maximum resident set size (``ru_maxrss`` from ``wait4``) of the
+  import process alone. Every step runs in its own child process, so no other
+  step's memory is counted.
 
-Usage: .venv/bin/python tests/bench/bench_nppes.py [--rows N] [--postgres] [--file EXISTING.csv]
+Usage: .venv/bin/python tests/bench/bench_nppes.py [--rows N] [--postgres]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
-import resource
 import subprocess
 import sys
 import tempfile
@@ -27,101 +31,96 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
-
-from tests.bench.make_nppes_file import write_file  # noqa: E402
-
 POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/irportal_nppes_bench"
 UNLISTABLE = 50
+
+# Run in a child process with DATABASE_URL set: migrate, then list providers for
+# some NPIs that the file deactivates.
+PREPARE = """
+import json, sys
+import django
+django.setup()
+from django.core.management import call_command
+from directory.models import Provider
+call_command("migrate", verbosity=0)
+npis = json.load(open(sys.argv[1]))["deactivated_npis"][:{count}]
+Provider.objects.bulk_create([Provider(npi=n, first_name="Listed", last_name="Before") for n in npis])
+"""
+
+
+def run(command: list[str], env: dict[str, str]) -> tuple[str, float, float]:
+    """Run a child process; return its stdout, wall-clock seconds and peak RSS in MB."""
+    started = time.perf_counter()
+    with tempfile.TemporaryFile() as out:
+        child = subprocess.Popen(command, stdout=out, env=env, cwd=ROOT)  # noqa: S603 -- our own scripts
+        _, status, usage = os.wait4(child.pid, 0)
+        child.returncode = os.waitstatus_to_exitcode(status)
+        wall = time.perf_counter() - started
+        out.seek(0)
+        stdout = out.read().decode()
+    if child.returncode:
+        sys.exit(f"{' '.join(command[:3])} failed with exit code {child.returncode}")
+    return stdout, wall, usage.ru_maxrss / 1024
 
 
 def fresh_postgres(url: str) -> None:
     import psycopg
 
     name = url.rsplit("/", 1)[1]
-    admin_url = url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin_url, autocommit=True) as connection:
+    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as connection:
         connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
         connection.execute(f'CREATE DATABASE "{name}"')
 
 
-def prepare_database(database_url: str, deactivated_npis: list[str]) -> None:
-    """Migrate, then list providers for some deactivated NPIs of the file."""
-    os.environ["DATABASE_URL"] = database_url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    from directory.models import Provider
-
-    call_command("migrate", verbosity=0)
-    Provider.objects.bulk_create(
-        [Provider(npi=npi, first_name="Listed", last_name="Before") for npi in deactivated_npis[:UNLISTABLE]]
-    )
-
-
-def run_import(path: Path, database_url: str) -> tuple[str, float]:
-    started = time.perf_counter()
-    result = subprocess.run(  # noqa: S603 -- our own interpreter and manage.py
-        [sys.executable, str(ROOT / "manage.py"), "import_nppes", str(path)],
-        env={**os.environ, "DATABASE_URL": database_url},
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return result.stdout, time.perf_counter() - started
-
-
-def figure(summary: str, label: str) -> str:
+def figure(summary: str, label: str) -> int:
     match = re.search(rf"^{re.escape(label)}: ([\d,]+)", summary, re.MULTILINE)
-    return match.group(1) if match else "0"
+    return int(match.group(1).replace(",", "")) if match else 0
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--postgres", action="store_true", help=f"import into {POSTGRES_URL} (recreated)")
-    parser.add_argument("--file", type=Path, help="reuse a file written by make_nppes_file.py")
     args = parser.parse_args()
+    python = sys.executable
 
     with tempfile.TemporaryDirectory(prefix="nppes-bench-") as workdir:
-        path = args.file or Path(workdir) / "npidata_pfile.csv"
-        started = time.perf_counter()
-        if args.file:
-            from tests.bench.make_nppes_file import WrittenFile
-
-            written = WrittenFile(rows=0, ir_rows=0, deactivated_npis=[])
-        else:
-            written = write_file(path, args.rows)
-        size_mb = path.stat().st_size / 1e6
-        print(
-            f"file: {size_mb:,.0f} MB, {written.rows:,} rows written in {time.perf_counter() - started:.0f} s"
+        path, facts_path = Path(workdir) / "npidata_pfile.csv", Path(workdir) / "facts.json"
+        generator = str(ROOT / "tests" / "bench" / "make_nppes_file.py")
+        _, wall, _ = run(
+            [python, generator, str(path), "--rows", str(args.rows), "--facts", str(facts_path)],
+            {**os.environ},
         )
-        print(f"IR rows: {written.ir_rows:,}; deactivated rows: {len(written.deactivated_npis):,}")
+        facts = json.loads(facts_path.read_text())
+        print(
+            f"file: {path.stat().st_size / 1e6:,.0f} MB, {facts['rows']:,} rows "
+            f"({facts['ir_rows']:,} IR, {len(facts['deactivated_npis']):,} deactivated), "
+            f"written in {wall:.0f} s"
+        )
 
         if args.postgres:
             database_url = POSTGRES_URL
             fresh_postgres(database_url)
         else:
             database_url = f"sqlite:///{Path(workdir) / 'bench.sqlite3'}"
-        prepare_database(database_url, written.deactivated_npis)
-        print(f"database: {'PostgreSQL' if args.postgres else 'SQLite'} (fresh)")
+        env = {**os.environ, "DATABASE_URL": database_url, "DJANGO_SETTINGS_MODULE": "portal.settings"}
+        env["PYTHONPATH"] = str(ROOT)
+        run([python, "-c", PREPARE.format(count=UNLISTABLE), str(facts_path)], env)
+        kind = "PostgreSQL" if args.postgres else "SQLite"
+        print(f"database: {kind}, fresh, {UNLISTABLE} providers to unlist")
 
-        for run in ("first run", "second run"):
-            summary, wall = run_import(path, database_url)
+        for label in ("first run", "second run"):
+            summary, wall, peak_mb = run([python, str(ROOT / "manage.py"), "import_nppes", str(path)], env)
             rate = re.search(r"\(([\d,]+) rows/s\)", summary)
+            rows = figure(summary, "rows read")
             print(
-                f"{run}: {rate.group(1) if rate else '?'} rows/s scanned (importer), "
-                f"{int(figure(summary, 'rows read').replace(',', '') or 0) / wall:,.0f} rows/s wall-clock "
-                f"({wall:.1f} s with start-up); rows read {figure(summary, 'rows read')}, "
-                f"kept {figure(summary, 'kept')}, created {figure(summary, 'created')}, "
-                f"updated {figure(summary, 'updated')}, unchanged {figure(summary, 'unchanged')}, "
-                f"unlisted {figure(summary, 'unlisted (deactivated)')}"
+                f"{label}: {rate.group(1) if rate else '?'} rows/s (importer), "
+                f"{rows / wall:,.0f} rows/s wall-clock ({wall:.1f} s incl. start-up), "
+                f"peak RSS {peak_mb:,.0f} MB | read {rows:,}, kept {figure(summary, 'kept'):,}, "
+                f"created {figure(summary, 'created'):,}, updated {figure(summary, 'updated'):,}, "
+                f"unchanged {figure(summary, 'unchanged'):,}, "
+                f"unlisted {figure(summary, 'unlisted (deactivated)'):,}"
             )
-        peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-        print(f"peak memory of the import process (ru_maxrss): {peak_mb:,.0f} MB")
 
 
 if __name__ == "__main__":

@@ -6,13 +6,15 @@ ZIP codes, and a small share of deactivated rows that carry nothing but the NPI
 and the deactivation date. A given share of individuals are interventional
 radiologists (taxonomy 2085R0204X in a random one of the 15 slots).
 
-Usage: python tests/bench/make_nppes_file.py OUT.csv [--rows N] [--ir-share 0.002]
+Usage: python tests/bench/make_nppes_file.py OUT.csv [--rows N] [--ir-share 0.002] [--facts OUT.json]
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import dataclasses
+import json
 import random
 import sys
 from dataclasses import dataclass
@@ -304,8 +306,11 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=2085)
     parser.add_argument("--ir-share", type=float, default=0.002)
+    parser.add_argument("--facts", type=Path, help="also write what the file holds, as JSON, here")
     args = parser.parse_args()
-    write_file(args.out, args.rows, seed=args.seed, ir_share=args.ir_share)
+    written = write_file(args.out, args.rows, seed=args.seed, ir_share=args.ir_share)
+    if args.facts:
+        args.facts.write_text(json.dumps(dataclasses.asdict(written)))
     print(f"wrote {args.rows:,} rows to {args.out}", file=sys.stderr)
 
 
