@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.core.paginator import EmptyPage, Page, Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -85,9 +86,16 @@ def _find_context(form: ProviderSearchForm) -> dict[str, Any]:
 
 
 def _map_config(origin: Origin) -> dict[str, Any]:
+    # Marker images are named explicitly: Leaflet's own guess from its CSS breaks once
+    # collectstatic gives the files hashed names.
     return {
         "tileUrl": settings.MAP_TILE_URL,
         "origin": {"lat": origin.lat, "lng": origin.lng, "label": origin.label},
+        "icons": {
+            "iconUrl": static("vendor/leaflet/images/marker-icon.png"),
+            "iconRetinaUrl": static("vendor/leaflet/images/marker-icon-2x.png"),
+            "shadowUrl": static("vendor/leaflet/images/marker-shadow.png"),
+        },
     }
 
 

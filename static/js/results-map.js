@@ -14,6 +14,8 @@
     return;
   }
   container.hidden = false;
+  // Leaflet's default marker, with image URLs from the page (they may carry hashed names).
+  var icon = new L.Icon(Object.assign({}, L.Icon.Default.prototype.options, config.icons));
 
   var map = L.map(container, { scrollWheelZoom: false });
   L.tileLayer(config.tileUrl, {
@@ -37,7 +39,7 @@
   var bounds = [];
   points.forEach(function (point) {
     var label = point.rank + ". " + point.name + ", " + point.address;
-    L.marker([point.lat, point.lng], { title: label, alt: label }).addTo(map).bindPopup(popupContent(point));
+    L.marker([point.lat, point.lng], { icon: icon, title: label, alt: label }).addTo(map).bindPopup(popupContent(point));
     bounds.push([point.lat, point.lng]);
   });
   if (config.origin) {

@@ -133,6 +133,7 @@ def test_map_gets_the_results_coordinates_and_leaflet_from_our_static_files(clie
     assert points[0]["url"] == profile_url(provider)
     assert points[0]["lat"] == pytest.approx(37.77, abs=0.05)
     assert config["tileUrl"] == "https://tiles.example/{z}/{x}/{y}.png"
+    assert config["icons"]["iconUrl"].endswith("vendor/leaflet/images/marker-icon.png")
     assert "/static/vendor/leaflet/leaflet.js" in html
 
 
