@@ -18,7 +18,7 @@ def answers_with(*yes: str) -> dict[str, bool]:
     return {key: key in yes for key in ANSWER_KEYS}
 
 
-class AssessmentFactory(factory.django.DjangoModelFactory):
+class AssessmentFactory(factory.django.DjangoModelFactory[Assessment]):
     """An anonymous self-check, stored through the same service the pages and API use."""
 
     class Meta:

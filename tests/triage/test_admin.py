@@ -19,7 +19,7 @@ def superuser_client(client: Client) -> Client:
 
 
 def test_a_superuser_sees_the_list_of_assessments(superuser_client: Client) -> None:
-    AssessmentFactory(answers=answers_with("saddle_numbness"))
+    AssessmentFactory.create(answers=answers_with("saddle_numbness"))
 
     response = superuser_client.get("/admin/triage/assessment/")
 
@@ -28,7 +28,7 @@ def test_a_superuser_sees_the_list_of_assessments(superuser_client: Client) -> N
 
 
 def test_nobody_can_add_change_or_delete_an_assessment(superuser_client: Client) -> None:
-    assessment = AssessmentFactory()
+    assessment = AssessmentFactory.create()
 
     assert superuser_client.get("/admin/triage/assessment/add/").status_code == 403
     assert superuser_client.get(f"/admin/triage/assessment/{assessment.pk}/delete/").status_code == 403
