@@ -167,3 +167,32 @@ def test_ordinary_users_cannot_open_the_directory_admin(client, django_user_mode
 
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
+
+
+@pytest.mark.parametrize(
+    ("url_name", "make"),
+    [
+        ("admin:directory_practice_change", lambda: PracticeLocationFactory.create().practice),
+        ("admin:directory_practicelocation_change", lambda: PracticeLocationFactory.create()),
+        (
+            "admin:directory_provider_change",
+            lambda: ProviderFactory.create(locations=[PracticeLocationFactory.create()]),
+        ),
+        (
+            "admin:directory_listingreport_change",
+            lambda: ListingReport.objects.create(provider=ProviderFactory.create(), problem="other"),
+        ),
+    ],
+)
+def test_change_forms_open_for_a_superuser(admin_client, url_name, make):
+    row = make()
+
+    response = admin_client.get(reverse(url_name, args=[row.pk]))
+
+    assert response.status_code == 200
+    assert 'name="_save"' in response.content.decode()
+
+
+@pytest.mark.parametrize("model", ["practice", "practicelocation", "provider"])
+def test_add_forms_open_for_a_superuser(admin_client, model):
+    assert admin_client.get(reverse(f"admin:directory_{model}_add")).status_code == 200
