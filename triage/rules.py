@@ -423,6 +423,20 @@ def advice_for(disposition: Disposition, *, pain_duration_weeks: int) -> tuple[s
 _FLAG_ORDER = {flag: index for index, flag in enumerate((*ANSWER_KEYS, AGE_70_OR_OLDER))}
 
 
+def _decide(present: frozenset[str]) -> tuple[Disposition, set[str]]:
+    """The first matching rule's disposition, and the flags of every matching rule with that disposition."""
+    disposition = Disposition.SELF_CARE
+    deciding: set[str] = set()
+    for rule in RULES:
+        if deciding and rule.disposition is not disposition:
+            break
+        flags = rule.flags_matched(present)
+        if flags:
+            disposition = rule.disposition
+            deciding |= flags
+    return disposition, deciding
+
+
 def assess_red_flags(*, age: int, pain_duration_weeks: int, answers: Mapping[str, bool]) -> TriageResult:
     """Screen the answers against ``RULES``.
 
@@ -440,11 +454,7 @@ def assess_red_flags(*, age: int, pain_duration_weeks: int, answers: Mapping[str
     ):
         raise ValueError("pain_duration_weeks must be a whole number of weeks, 0 or more.")
 
-    present = present_flags(age=age, answers=answers)
-    matched = [(rule, rule.flags_matched(present)) for rule in RULES]
-    matched = [(rule, flags) for rule, flags in matched if flags]
-    disposition = matched[0][0].disposition if matched else Disposition.SELF_CARE
-    deciding = frozenset().union(*(flags for rule, flags in matched if rule.disposition is disposition))
+    disposition, deciding = _decide(present_flags(age=age, answers=answers))
     reasons = tuple(
         Reason(flag=flag, explanation=EXPLANATIONS[flag])
         for flag in sorted(deciding, key=_FLAG_ORDER.__getitem__)

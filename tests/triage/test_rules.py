@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 
 import pytest
@@ -14,6 +15,7 @@ from triage.rules import (
     RULES,
     RULESET_VERSION,
     Disposition,
+    TriageResult,
     assess_red_flags,
 )
 
@@ -49,8 +51,16 @@ def oracle(age: int, yes: set[str]) -> str:
     return "self_care"
 
 
-def every_answer_set() -> itertools.product[tuple[bool, ...]]:
-    return itertools.product((False, True), repeat=len(ANSWER_KEYS))
+@functools.cache
+def every_result() -> tuple[tuple[int, frozenset[str], TriageResult], ...]:
+    """The rules' verdict on all 2^14 answer sets at each test age, computed once for this module."""
+    results = []
+    for age in AGES:
+        for values in itertools.product((False, True), repeat=len(ANSWER_KEYS)):
+            answers = dict(zip(ANSWER_KEYS, values, strict=True))
+            yes = frozenset(key for key, value in answers.items() if value)
+            results.append((age, yes, assess_red_flags(age=age, pain_duration_weeks=1, answers=answers)))
+    return tuple(results)
 
 
 def test_the_keys_are_the_fourteen_in_design_order() -> None:
@@ -72,45 +82,45 @@ def test_the_keys_are_the_fourteen_in_design_order() -> None:
     )
 
 
+def test_all_answer_combinations_at_four_ages_are_checked() -> None:
+    assert len(every_result()) == 4 * 2**14
+
+
 def test_no_answer_combination_at_any_age_is_milder_than_the_table() -> None:
-    milder = []
-    for age in AGES:
-        for values in every_answer_set():
-            answers = dict(zip(ANSWER_KEYS, values, strict=True))
-            yes = {key for key, value in answers.items() if value}
-            got = assess_red_flags(age=age, pain_duration_weeks=1, answers=answers).disposition
-            if SEVERITY[got] < SEVERITY[oracle(age, yes)]:
-                milder.append((age, sorted(yes), got))
+    milder = [
+        (age, sorted(yes), result.disposition)
+        for age, yes, result in every_result()
+        if SEVERITY[result.disposition] < SEVERITY[oracle(age, set(yes))]
+    ]
+
     assert milder == []
+
+
+def test_every_combination_with_bladder_bowel_saddle_numbness_or_worsening_weakness_is_emergency() -> None:
+    not_emergency = [
+        (age, sorted(yes), result.disposition)
+        for age, yes, result in every_result()
+        if yes & ALWAYS_EMERGENCY
+        and (
+            result.disposition != Disposition.EMERGENCY
+            or not yes & ALWAYS_EMERGENCY <= {reason.flag for reason in result.reasons}
+        )
+    ]
+
+    assert not_emergency == []
 
 
 def test_every_combination_matches_the_table_exactly_and_gives_its_reasons() -> None:
     mismatches = []
-    for age in AGES:
-        for values in every_answer_set():
-            answers = dict(zip(ANSWER_KEYS, values, strict=True))
-            yes = {key for key, value in answers.items() if value}
-            result = assess_red_flags(age=age, pain_duration_weeks=1, answers=answers)
-            flags = {reason.flag for reason in result.reasons}
-            reasons_ok = flags <= yes | {"age_70_or_older"} and (
-                bool(flags) == (result.disposition != Disposition.SELF_CARE)
-            )
-            if result.disposition != oracle(age, yes) or not reasons_ok:
-                mismatches.append((age, sorted(yes), result.disposition, sorted(flags)))
+    for age, yes, result in every_result():
+        flags = {reason.flag for reason in result.reasons}
+        reasons_ok = flags <= yes | {"age_70_or_older"} and (
+            bool(flags) == (result.disposition != Disposition.SELF_CARE)
+        )
+        if result.disposition != oracle(age, set(yes)) or not reasons_ok:
+            mismatches.append((age, sorted(yes), result.disposition, sorted(flags)))
+
     assert mismatches == []
-
-
-@pytest.mark.parametrize("cauda_equina_or_worsening", sorted(ALWAYS_EMERGENCY))
-def test_bladder_bowel_saddle_numbness_and_worsening_weakness_are_always_emergency(
-    cauda_equina_or_worsening: str,
-) -> None:
-    others = [key for key in ANSWER_KEYS if key != cauda_equina_or_worsening]
-    for age in AGES:
-        for values in itertools.product((False, True), repeat=len(others)):
-            answers = {**dict(zip(others, values, strict=True)), cauda_equina_or_worsening: True}
-            result = assess_red_flags(age=age, pain_duration_weeks=0, answers=answers)
-            assert result.disposition == Disposition.EMERGENCY
-            assert cauda_equina_or_worsening in {reason.flag for reason in result.reasons}
 
 
 SINGLE_KEY_DISPOSITIONS = {
