@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from directory.geo import zip_centroid
-from directory.importers import NppesImportSummary, providers_import_nppes
+from directory.importers import ImportProgress, NppesImportSummary, providers_import_nppes
 from directory.models import Practice, PracticeLocation, Provider
 from tests.directory.test_nppes import FIXTURES, deactivated_row, npi, nppes_csv, nppes_row
 
@@ -219,3 +219,16 @@ def test_the_command_names_a_missing_file_and_a_file_that_is_not_nppes(tmp_path:
         call_command("import_nppes", str(tmp_path / "missing.csv"))
     with pytest.raises(CommandError, match="not an NPPES npidata file"):
         call_command("import_nppes", str(not_nppes))
+
+
+def test_progress_is_reported_while_the_file_is_read() -> None:
+    seen: list[ImportProgress] = []
+
+    providers_import_nppes(
+        stream=io.BytesIO(nppes_csv([nppes_row(NPI=npi(f"10000000{n}")) for n in range(4)])),
+        taxonomy_codes=IR,
+        on_progress=seen.append,
+        progress_every_seconds=0,
+    )
+
+    assert seen and seen[-1].rows_read >= 3
