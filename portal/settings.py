@@ -191,3 +191,13 @@ REFERRAL_FOLLOW_UP_DAYS = env.list("REFERRAL_FOLLOW_UP_DAYS", cast=int, default=
 # --- Public map ---------------------------------------------------------------
 # Tile server of the map beside /find/ results; Leaflet itself is served from our static files.
 MAP_TILE_URL = env.str("MAP_TILE_URL", default="https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+# Names for the referral API's choice sets in the OpenAPI schema (several share field names).
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
+    {
+        "ReferralStatusEnum": "referrals.models.Referral.Status",
+        "ReferralEventKindEnum": "referrals.models.ReferralEvent.Kind",
+        "AppointmentKindEnum": "referrals.models.Appointment.Kind",
+        "AppointmentStatusEnum": "referrals.models.Appointment.Status",
+        "VisitOutcomeEnum": "referrals.serializers.VISIT_OUTCOME_CHOICES",
+    }
+)

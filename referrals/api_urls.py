@@ -1,3 +1,18 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from referrals import apis
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("referrals/", apis.ReferralListCreateApi.as_view(), name="api-referral-list"),
+    path("referrals/<uuid:public_id>/", apis.ReferralDetailApi.as_view(), name="api-referral-detail"),
+    path(
+        "referrals/<uuid:public_id>/actions/",
+        apis.ReferralActionsApi.as_view(),
+        name="api-referral-actions",
+    ),
+    path(
+        "referrals/<uuid:public_id>/actions/<slug:action>/",
+        apis.ReferralActionApi.as_view(),
+        name="api-referral-action",
+    ),
+]

@@ -10,7 +10,7 @@ import datetime
 import uuid
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, prefetch_related_objects
 from django.utils import timezone
 
 from referrals.models import Appointment, FollowUp, PracticeMembership, Referral, ReferralEvent
@@ -80,12 +80,39 @@ def referral_get_for_user(*, user: Any, public_id: uuid.UUID | str) -> Referral:
 
 def referral_timeline(referral: Referral) -> QuerySet[ReferralEvent]:
     """The referral's events, oldest first, with who acted and which practice it concerned."""
-    return referral.events.select_related("actor", "practice").order_by("created_at", "id")
+    return (
+        ReferralEvent.objects.filter(referral=referral)
+        .select_related("actor", "practice")
+        .order_by("created_at", "id")
+    )
+
+
+def referral_latest_shortlist(referral: Referral) -> list[dict[str, Any]]:
+    """The ranked candidates of the referral's latest routing (empty if it was never routed)."""
+    latest = referral.events.filter(kind=ReferralEvent.Kind.ROUTED).order_by("-created_at", "-id").first()
+    return latest.shortlist if latest else []
+
+
+def referral_with_details(referral: Referral) -> Referral:
+    """``referral`` with its timeline, appointments and follow-ups loaded (one query each)."""
+    prefetch_related_objects(
+        [referral],
+        Prefetch("events", queryset=referral_timeline(referral)),
+        Prefetch("appointments", queryset=referral_appointments(referral)),
+        Prefetch(
+            "follow_ups", queryset=FollowUp.objects.select_related("appointment").order_by("due_on", "id")
+        ),
+    )
+    return referral
 
 
 def referral_appointments(referral: Referral) -> QuerySet[Appointment]:
     """The referral's appointments in time order, with provider and location."""
-    return referral.appointments.select_related("provider", "location").order_by("starts_at", "id")
+    return (
+        Appointment.objects.filter(referral=referral)
+        .select_related("provider", "location")
+        .order_by("starts_at", "id")
+    )
 
 
 def referrals_past_deadline(now: datetime.datetime | None = None) -> QuerySet[Referral]:
