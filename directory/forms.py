@@ -11,9 +11,9 @@ from directory.models import Language, ListingReport, PracticeLocation, Provider
 from directory.selectors import condition_list, procedure_list
 from directory.serializers import DEFAULT_RADIUS, MAX_RADIUS, ProviderSearchSerializer
 
-# The query parameters of /find/; any of them present means the form was submitted.
 # Blank "procedure", "condition" and "language" mean "any" to the serializer already.
 BLANK_MEANS_ANY = ("procedure", "condition", "language")
+# The query parameters of /find/; any of them present means the form was submitted.
 SEARCH_FIELDS = ("near", "radius", "units", "procedure", "condition", "accepting", "language", "page")
 
 
@@ -34,7 +34,7 @@ class ProviderSearchForm(forms.Form):
         label="Within",
         initial=DEFAULT_RADIUS,
         help_text=f"More than 0, at most {MAX_RADIUS}.",
-        widget=forms.NumberInput(attrs={"min": "1", "max": str(MAX_RADIUS), "step": "any"}),
+        widget=forms.NumberInput(attrs={"min": "0.1", "max": str(MAX_RADIUS), "step": "any"}),
     )
     units = forms.ChoiceField(label="Units", choices=[("mi", "miles"), ("km", "kilometres")], initial="mi")
     procedure = forms.ChoiceField(label="Procedure", required=False)

@@ -57,7 +57,8 @@ def find(request: HttpRequest) -> HttpResponse:
     try:
         page = paginator.page(form.page_number())
     except EmptyPage:
-        form.add_error(None, f"Page: there are only {paginator.num_pages} pages of results for this search.")
+        pages = "is only 1 page" if paginator.num_pages == 1 else f"are only {paginator.num_pages} pages"
+        form.add_error(None, f"Page: there {pages} of results for this search.")
         return render(request, "directory/find.html", _find_context(form), status=400)
 
     results = [

@@ -182,7 +182,7 @@ def test_bad_search_is_a_400_with_the_message_next_to_the_field(client, params, 
 
 
 @pytest.mark.parametrize(
-    ("page", "words"), [("abc", "whole number"), ("0", "numbered from 1"), ("9", "only 1")]
+    ("page", "words"), [("abc", "whole number"), ("0", "numbered from 1"), ("9", "only 1 page of results")]
 )
 def test_bad_page_is_a_400_that_says_why(client, page, words):
     ProviderFactory.create(locations=[near_zip("02115")])
