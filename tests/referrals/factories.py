@@ -26,7 +26,8 @@ class UserFactory(factory.django.DjangoModelFactory[Any]):
 
     username = factory.Sequence(lambda n: f"user{n}")
     email = factory.LazyAttribute(lambda o: f"{o.username}@clinic.example")
-    password = factory.django.Password("test-password-2026")
+    # Tests sign in with force_login / force_authenticate; hashing a password per user is slow.
+    password = "!unusable"
 
 
 class StaffFactory(UserFactory):
@@ -52,6 +53,18 @@ class PatientFactory(factory.django.DjangoModelFactory[Patient]):
     postal_code = "80202"
 
 
+def epidural_injection() -> Procedure:
+    """The catalog entry (recreated if a transactional test flushed the catalog migration's rows)."""
+    procedure, _ = Procedure.objects.get_or_create(
+        slug="epidural-steroid-injection",
+        defaults={
+            "name": "Epidural steroid injection",
+            "description": "Steroid near an irritated nerve root.",
+        },
+    )
+    return procedure
+
+
 class ReferralFactory(factory.django.DjangoModelFactory[Referral]):
     """A referral stored as-is (no routing): use the services to move it, this to set the scene."""
 
@@ -67,9 +80,7 @@ class ReferralFactory(factory.django.DjangoModelFactory[Referral]):
     )
     disposition = factory.LazyAttribute(lambda o: o.assessment.disposition)
     clinical_question = "Would this patient benefit from an epidural steroid injection?"
-    requested_procedure = factory.LazyFunction(
-        lambda: Procedure.objects.get(slug="epidural-steroid-injection")
-    )
+    requested_procedure = factory.LazyFunction(lambda: epidural_injection())
     pain_score = 7
     status = Referral.Status.PENDING
     practice = factory.SubFactory(PracticeFactory)

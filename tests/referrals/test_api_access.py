@@ -1,0 +1,125 @@
+"""The access matrix: every role against every referral it must not reach gets a 404, never a hint."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from rest_framework.test import APIClient
+
+from referrals.models import AuditLogEntry, Referral
+from tests.directory.factories import PracticeFactory
+from tests.referrals.factories import ReferralFactory, StaffFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ["anonymous", "clinician_a", "clinician_b", "staff_1", "staff_2", "superuser"]
+
+
+@pytest.fixture
+def world() -> dict[str, Any]:
+    """Two clinicians referring to two practices: one referral per (clinician, practice) pair."""
+    practice_1, practice_2 = PracticeFactory.create(), PracticeFactory.create()
+    people = {
+        "anonymous": None,
+        "clinician_a": UserFactory.create(),
+        "clinician_b": UserFactory.create(),
+        "staff_1": StaffFactory.create(practice=practice_1),
+        "staff_2": StaffFactory.create(practice=practice_2),
+        "superuser": UserFactory.create(is_superuser=True, is_staff=True),
+    }
+    referrals = {
+        f"{who}@{where}": ReferralFactory.create(clinician=people[who], practice=practice)
+        for who in ("clinician_a", "clinician_b")
+        for where, practice in (("practice_1", practice_1), ("practice_2", practice_2))
+    }
+    return {"people": people, "referrals": referrals}
+
+
+# Which referrals each role must NOT reach (who@where).
+FORBIDDEN = {
+    "anonymous": ["clinician_a@practice_1", "clinician_a@practice_2", "clinician_b@practice_1"],
+    "clinician_a": ["clinician_b@practice_1", "clinician_b@practice_2"],
+    "clinician_b": ["clinician_a@practice_1", "clinician_a@practice_2"],
+    "staff_1": ["clinician_a@practice_2", "clinician_b@practice_2"],
+    "staff_2": ["clinician_a@practice_1", "clinician_b@practice_1"],
+    "superuser": [],
+}
+CASES = [(role, target) for role, targets in FORBIDDEN.items() for target in targets]
+ENDPOINTS = [
+    ("get", "/api/v1/referrals/{id}/"),
+    ("get", "/api/v1/referrals/{id}/actions/"),
+    ("post", "/api/v1/referrals/{id}/actions/accept/"),
+    ("post", "/api/v1/referrals/{id}/actions/cancel/"),
+]
+
+
+def client_for(user: Any) -> APIClient:
+    api = APIClient()
+    if user is not None:
+        api.force_authenticate(user)
+    return api
+
+
+@pytest.mark.parametrize(("method", "path"), ENDPOINTS)
+@pytest.mark.parametrize(("role", "target"), CASES)
+def test_a_referral_out_of_reach_is_a_404_everywhere(
+    world: dict[str, Any], role: str, target: str, method: str, path: str
+) -> None:
+    referral: Referral = world["referrals"][target]
+    api = client_for(world["people"][role])
+    body = {"reason": "Trying my luck"} if path.endswith("cancel/") else {}
+    response = getattr(api, method)(path.format(id=referral.public_id), body, format="json")
+    expected = (401, 403) if role == "anonymous" else (404,)
+    assert response.status_code in expected, (role, target, response.status_code)
+    referral.refresh_from_db()
+    assert referral.status == Referral.Status.PENDING
+    assert not AuditLogEntry.objects.filter(object_id=str(referral.public_id)).exists()
+
+
+def test_an_unknown_id_looks_exactly_like_someone_elses(world: dict[str, Any]) -> None:
+    api = client_for(world["people"]["clinician_a"])
+    other = api.get(f"/api/v1/referrals/{world['referrals']['clinician_b@practice_1'].public_id}/")
+    missing = api.get("/api/v1/referrals/00000000-0000-4000-8000-000000000000/")
+    assert (other.status_code, other.json()) == (missing.status_code, missing.json())
+
+
+@pytest.mark.parametrize(
+    ("role", "visible"),
+    [
+        ("clinician_a", {"clinician_a@practice_1", "clinician_a@practice_2"}),
+        ("clinician_b", {"clinician_b@practice_1", "clinician_b@practice_2"}),
+        ("staff_1", {"clinician_a@practice_1", "clinician_b@practice_1"}),
+        ("staff_2", {"clinician_a@practice_2", "clinician_b@practice_2"}),
+        (
+            "superuser",
+            {
+                "clinician_a@practice_1",
+                "clinician_a@practice_2",
+                "clinician_b@practice_1",
+                "clinician_b@practice_2",
+            },
+        ),
+    ],
+)
+def test_the_list_holds_exactly_what_each_role_may_see(
+    world: dict[str, Any], role: str, visible: set[str]
+) -> None:
+    response = client_for(world["people"][role]).get("/api/v1/referrals/")
+    assert response.status_code == 200
+    ids = {item["id"] for item in response.json()["results"]}
+    assert ids == {str(world["referrals"][name].public_id) for name in visible}
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_the_referrer_and_the_practice_can_both_read_the_referral(world: dict[str, Any]) -> None:
+    referral = world["referrals"]["clinician_a@practice_1"]
+    for role in ("clinician_a", "staff_1", "superuser"):
+        response = client_for(world["people"][role]).get(f"/api/v1/referrals/{referral.public_id}/")
+        assert response.status_code == 200, role
+        assert response.json()["patient"]["last_name"] == referral.patient.last_name
+    assert AuditLogEntry.objects.filter(object_id=str(referral.public_id), action="read").count() == 3
+
+
+def test_anonymous_cannot_list_referrals() -> None:
+    assert APIClient().get("/api/v1/referrals/").status_code in (401, 403)
