@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
 from directory.demo import seed_directory
+from referrals.demo import seed_referrals
 
 # Documented in the README; these accounts exist only in demo databases.
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105
@@ -65,4 +66,9 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Demo directory: {directory}. Demo logins created: {', '.join(logins) or 'none'}. "
             f"{elapsed:.1f}s."
+        )
+        referrals = seed_referrals()
+        self.stdout.write(
+            f"Demo referrals created: {len(referrals.created)}; demo staff logins created: "
+            f"{', '.join(referrals.staff_created) or 'none'}."
         )
