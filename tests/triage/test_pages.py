@@ -155,3 +155,52 @@ def test_a_referral_assessment_is_not_shown_on_the_public_result_page(client: Cl
     assessment = AssessmentFactory.create(source=Assessment.Source.REFERRAL, answers=answers_with("fever"))
 
     assert client.get(f"/check/result/{assessment.public_id}/").status_code == 404
+
+
+@pytest.mark.parametrize("tampered", ["true", "maybe", ""])
+def test_an_answer_other_than_yes_or_no_is_an_error_next_to_it_never_a_no(
+    client: Client, tampered: str
+) -> None:
+    data = {**form_data(), "saddle_numbness": tampered}
+
+    response = client.post("/check/", data)
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert not Assessment.objects.exists()
+    assert 'href="#id_saddle_numbness_0"' in html
+    assert 'id="id_saddle_numbness_error"' in html
+    assert checked_values(html, "fever") == ["no"]
+
+
+@pytest.mark.parametrize("age", ["121", "fifty", "54.5"])
+def test_an_age_out_of_range_or_not_whole_is_summarised_and_linked_to_the_age_box(
+    client: Client, age: str
+) -> None:
+    response = client.post("/check/", {**form_data(), "age": age})
+
+    html = response.content.decode()
+    assert not Assessment.objects.exists()
+    assert 'href="#id_age"' in html
+    assert 'id="id_age_error"' in html
+    assert 'aria-invalid="true"' in html
+
+
+def test_self_care_after_six_weeks_opens_with_booking_a_doctor_and_still_says_what_helps(
+    client: Client,
+) -> None:
+    html = client.post("/check/", form_data(age=40, weeks=8), follow=True).content.decode()
+
+    heading = re.search(r"<h1>(.*?)</h1>", html, re.S)
+    assert heading is not None
+    assert "Book a visit with your doctor" in heading.group(1)
+    for words in (
+        "active",
+        "Heat and massage",
+        "anti-inflammatory",
+        "physical therapist",
+        "interventional radiologist",
+    ):
+        assert words in html
+    assert 'href="/find/"' in html
+    assert "not a diagnosis" in html
