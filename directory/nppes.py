@@ -333,8 +333,9 @@ class Candidate(StrEnum):
 # before it and ``"1``/``"2`` after it cannot sit inside a quoted field: inside one,
 # the quote after the newline would have to be followed by another quote, a comma
 # or a line end. So a block with no "unsafe" newline splits on every newline, and
-# the importer never csv-parses what it does not need. Any other block (CRLF files,
-# unquoted files, a newline inside a field) goes through the exact, slower path.
+# the importer never csv-parses what it does not need. Any other block (unquoted
+# files, blank lines, a newline inside a field) goes through the exact, slower path.
+# CRLF line ends are accepted by the fast path; csv drops the carriage return.
 _BOUNDARY_SCAN = re.compile(rb'\n(?:(?<!"\n)(?<!"\r\n)|"(\d{10})",""|(?!"[12]))')
 _DEACTIVATED_SHAPE = re.compile(rb'"\d{10}",""')
 _START = 2  # data starts after the two-byte boundary stand-in
