@@ -85,8 +85,15 @@ def roles_of(user: AnyUser, referral: Referral, practice_ids: frozenset[int] | N
 
 
 def may_see(user: AnyUser, referral: Referral, practice_ids: frozenset[int] | None = None) -> bool:
-    """True when ``user`` may see ``referral`` at all (referrer, its practice, superuser)."""
-    return bool(roles_of(user, referral, practice_ids) & {Role.REFERRER, Role.PRACTICE_STAFF, Role.SUPERUSER})
+    """True when ``user`` may see ``referral`` at all.
+
+    The referrer, staff of the practice it is with, and superusers; people who route by
+    hand also see referrals that are unroutable (and only while they are).
+    """
+    roles = roles_of(user, referral, practice_ids)
+    if Role.ROUTER in roles and referral.status == Status.UNROUTABLE:
+        return True
+    return bool(roles & {Role.REFERRER, Role.PRACTICE_STAFF, Role.SUPERUSER})
 
 
 def is_allowed(action: Action, *, roles: Collection[Role], status: str) -> bool:

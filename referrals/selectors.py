@@ -58,6 +58,8 @@ def referrals_visible_to(user: Any) -> QuerySet[Referral]:
     if user.is_superuser:
         return _listed(Referral.objects.all())
     mine = Q(clinician_id=user.pk) | Q(practice_id__in=_practice_ids_of(user))
+    if user.has_perm("referrals.route_referral_by_hand"):
+        mine |= Q(status=Referral.Status.UNROUTABLE)
     return _listed(Referral.objects.filter(mine))
 
 

@@ -96,8 +96,9 @@ def _locked(referral: Referral) -> Referral:
 
 def _authorize(action: Action, *, user: Any, referral: Referral) -> None:
     """Raise unless ``user`` may take ``action`` on ``referral`` in its current state."""
-    roles = access.roles_of(user, referral)
-    if not access.may_see(user, referral) and access.Role.ROUTER not in roles:
+    practice_ids = access.staff_practice_ids(user)
+    roles = access.roles_of(user, referral, practice_ids)
+    if not access.may_see(user, referral, practice_ids):
         raise PermissionDenied("No such referral.")
     rule = access.RULES[action]
     if not rule.roles.intersection(roles):

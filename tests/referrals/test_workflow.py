@@ -233,3 +233,21 @@ def test_staff_member_sees_the_referral_leave_after_declining(
     services.referral_decline(referral=referral, user=near_staff, reason="not_offered")
     assert allowed_actions(referral, near_staff) == []
     assert allowed_actions(referral, far_staff) == ["accept", "decline", "cancel"]
+
+
+def test_a_coordinator_with_the_routing_permission_sees_and_routes_only_unroutable_referrals(
+    near_practice: Practice,
+) -> None:
+    from django.contrib.auth.models import Permission
+
+    from referrals import selectors
+
+    coordinator = UserFactory.create(is_staff=True)
+    coordinator.user_permissions.add(Permission.objects.get(codename="route_referral_by_hand"))
+    coordinator = type(coordinator).objects.get(pk=coordinator.pk)  # fresh permission cache
+    stuck = ReferralFactory.create(practice=None, status="unroutable", acceptance_deadline=None)
+    elsewhere = ReferralFactory.create(practice=near_practice)
+    assert list(selectors.referrals_visible_to(coordinator)) == [stuck]
+    services.referral_route_by_hand(referral=stuck, user=coordinator, practice=near_practice)
+    with pytest.raises(services.PermissionDenied):
+        services.referral_cancel(referral=elsewhere, user=coordinator, reason="Not mine to cancel")
