@@ -7,13 +7,14 @@ filters, counts workload and ranks.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
 from django.db.models import Count
 
 from directory.geo import KM_PER_MILE, zip_centroid
+from directory.models import Practice
 from directory.selectors import practices_near
 from referrals.models import Referral, ReferralEvent
 
@@ -30,9 +31,17 @@ class Candidate:
     location_id: int | None
     distance_mi: float
     open_workload: int
+    # The row itself, so choosing a candidate needs no second read; never stored.
+    practice: Practice | None = field(default=None, compare=False, repr=False)
 
     def as_json(self) -> dict[str, Any]:
-        return asdict(self)
+        return {
+            "practice_id": self.practice_id,
+            "practice_name": self.practice_name,
+            "location_id": self.location_id,
+            "distance_mi": self.distance_mi,
+            "open_workload": self.open_workload,
+        }
 
 
 def rank_candidates(candidates: Iterable[Candidate]) -> list[Candidate]:
@@ -95,6 +104,7 @@ def shortlist_for(referral: Referral, *, size: int | None = None) -> list[Candid
             location_id=hit.location.pk,
             distance_mi=round(hit.distance_km / KM_PER_MILE, 2),
             open_workload=workload.get(hit.practice.pk, 0),
+            practice=hit.practice,
         )
         for hit in nearby
     )

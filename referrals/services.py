@@ -285,7 +285,7 @@ def referral_route(*, referral: Referral, actor: Any = None) -> Referral:
         _record(referral, kind=EventKind.UNROUTABLE, actor=actor, from_status=from_status)
         return referral
     best = shortlist[0]
-    practice = Practice.objects.get(pk=best.practice_id)
+    practice = best.practice or Practice.objects.get(pk=best.practice_id)
     _assign(referral, practice=practice, location_id=best.location_id, distance_mi=best.distance_mi)
     _record(
         referral,
