@@ -128,6 +128,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Names for the referral API's choice sets (several share a field name such as "status").
+    "ENUM_NAME_OVERRIDES": {
+        "ReferralStatusEnum": "referrals.models.Referral.Status",
+        "ReferralEventKindEnum": "referrals.models.ReferralEvent.Kind",
+        "AppointmentKindEnum": "referrals.models.Appointment.Kind",
+        "AppointmentStatusEnum": "referrals.models.Appointment.Status",
+        "VisitOutcomeEnum": "referrals.serializers.VISIT_OUTCOME_CHOICES",
+    },
 }
 
 # --- Background work ---------------------------------------------------------
@@ -191,13 +199,3 @@ REFERRAL_FOLLOW_UP_DAYS = env.list("REFERRAL_FOLLOW_UP_DAYS", cast=int, default=
 # --- Public map ---------------------------------------------------------------
 # Tile server of the map beside /find/ results; Leaflet itself is served from our static files.
 MAP_TILE_URL = env.str("MAP_TILE_URL", default="https://tile.openstreetmap.org/{z}/{x}/{y}.png")
-# Names for the referral API's choice sets in the OpenAPI schema (several share field names).
-SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
-    {
-        "ReferralStatusEnum": "referrals.models.Referral.Status",
-        "ReferralEventKindEnum": "referrals.models.ReferralEvent.Kind",
-        "AppointmentKindEnum": "referrals.models.Appointment.Kind",
-        "AppointmentStatusEnum": "referrals.models.Appointment.Status",
-        "VisitOutcomeEnum": "referrals.serializers.VISIT_OUTCOME_CHOICES",
-    }
-)
