@@ -8,8 +8,10 @@ practices share one distance expression, ``distance_km_expression``.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, overload
 
 from django.db.models import (
     F,
@@ -20,7 +22,7 @@ from django.db.models import (
     QuerySet,
     Value,
 )
-from django.db.models.functions import ASin, Cos, Least, Power, Radians, Sin, Sqrt
+from django.db.models.functions import ASin, Cos, Power, Radians, Sin, Sqrt
 from django.db.models.lookups import LessThanOrEqual
 from django.shortcuts import get_object_or_404
 
@@ -37,18 +39,22 @@ def distance_km_expression(
 
     Same sphere as ``geo.great_circle_km``: the Gaussian radius at the origin's latitude,
     which keeps it within ~0.3% of the geodesic distance. ``lat_field``/``lng_field``
-    may traverse relations (``locations__latitude``).
+    may traverse relations (``locations__latitude``). Meant to run behind the
+    bounding-box prefilter, whose radii never reach the antipode (where rounding could
+    push the ASIN argument past 1).
     """
-    lat0 = Value(origin.lat, output_field=FloatField())
-    lng0 = Value(origin.lng, output_field=FloatField())
-    lat = F(lat_field)
-    lng = F(lng_field)
-    half_d_lat = Sin((Radians(lat) - Radians(lat0)) / 2)
-    half_d_lng = Sin((Radians(lng) - Radians(lng0)) / 2)
-    h = Power(half_d_lat, 2) + Cos(Radians(lat0)) * Cos(Radians(lat)) * Power(half_d_lng, 2)
-    # Rounding can push h a hair above 1 for antipodal points; ASIN would then fail.
-    h_clamped = Least(h, Value(1.0, output_field=FloatField()))
-    return Value(2 * earth_radius_km(origin.lat), output_field=FloatField()) * ASin(Sqrt(h_clamped))
+    # The origin's terms are constants: fold them here rather than in every row's SQL.
+    phi0 = math.radians(origin.lat)
+    lambda0 = math.radians(origin.lng)
+    phi = Radians(F(lat_field))
+    half_d_lat = Sin((phi - _float(phi0)) / 2)
+    half_d_lng = Sin((Radians(F(lng_field)) - _float(lambda0)) / 2)
+    h = Power(half_d_lat, 2) + _float(math.cos(phi0)) * Cos(phi) * Power(half_d_lng, 2)
+    return _float(2 * earth_radius_km(origin.lat)) * ASin(Sqrt(h))
+
+
+def _float(value: float) -> Value:
+    return Value(value, output_field=FloatField())
 
 
 def _within_radius(origin: Origin, radius_km: float, *, prefix: str = "") -> Q:
@@ -57,27 +63,76 @@ def _within_radius(origin: Origin, radius_km: float, *, prefix: str = "") -> Q:
     lat_field, lng_field = f"{prefix}latitude", f"{prefix}longitude"
     distance = distance_km_expression(origin, lat_field=lat_field, lng_field=lng_field)
     return Q(
-        LessThanOrEqual(distance, Value(radius_km, output_field=FloatField())),
+        LessThanOrEqual(distance, _float(radius_km)),
         **{f"{lat_field}__gte": min_lat, f"{lat_field}__lte": max_lat},
         **{f"{lng_field}__gte": min_lng, f"{lng_field}__lte": max_lng},
     )
 
 
-class ProvidersNearQuerySet(QuerySet[Provider, Any]):
-    """Providers with ``distance_km``; each fetched row also gets ``nearest_location``.
+class ProvidersNear:
+    """The result of a provider search: counts and slices in SQL, like a queryset.
 
-    ``nearest_location`` is the provider's closest location within the search radius
-    (``nearest_location_id`` its id), taken from one prefetch of the page's
-    locations ordered by the same SQL distance.
+    ``count()`` and ``len()`` give the number of providers found; slicing runs one
+    aggregate query ranking provider ids by distance (grouped by id alone, so the
+    database sorts narrow rows), then fetches just that page's providers with their
+    locations in the radius and catalog entries. Each provider returned carries
+    ``distance_km``, ``nearest_location`` and ``nearest_location_id``.
     """
 
-    def _fetch_all(self) -> None:
-        super()._fetch_all()
-        for provider in self._result_cache or []:
-            if isinstance(provider, Provider):
-                nearby = getattr(provider, LOCATIONS_IN_RADIUS_ATTR, None)
-                setattr(provider, "nearest_location", nearby[0] if nearby else None)  # noqa: B010
-                setattr(provider, "nearest_location_id", nearby[0].pk if nearby else None)  # noqa: B010
+    def __init__(self, *, ranked: QuerySet[Provider, Any], origin: Origin, radius_km: float) -> None:
+        self._ranked = ranked
+        self._origin = origin
+        self._radius_km = radius_km
+        self._count: int | None = None
+
+    def count(self) -> int:
+        if self._count is None:
+            self._count = self._ranked.count()
+        return self._count
+
+    def __len__(self) -> int:
+        return self.count()
+
+    # Items are Providers with the search's extra attributes, hence Any for type checkers.
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self[:])
+
+    @overload
+    def __getitem__(self, index: int) -> Any: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Any]: ...
+    def __getitem__(self, index: int | slice) -> Any:
+        if isinstance(index, int):
+            return self[index : index + 1][0]
+        ranked = list(self._ranked.values_list("pk", "distance_km")[index])  # type: ignore[misc]
+        return self._page(ranked)
+
+    def _page(self, ranked: list[tuple[int, float]]) -> list[Any]:
+        if not ranked:
+            return []
+        ids = [pk for pk, _ in ranked]
+        nearby_locations = (
+            PracticeLocation.objects.filter(_within_radius(self._origin, self._radius_km))
+            .annotate(distance_km=distance_km_expression(self._origin))
+            .select_related("practice")
+            .order_by("distance_km", "pk")
+        )
+        providers = Provider.objects.filter(pk__in=ids).prefetch_related(
+            Prefetch("locations", queryset=nearby_locations, to_attr=LOCATIONS_IN_RADIUS_ATTR),
+            "procedures",
+            "conditions",
+            "languages",
+        )
+        by_id = {provider.pk: provider for provider in providers}
+        page: list[Any] = []
+        for pk, distance_km in ranked:
+            provider: Any = by_id[pk]
+            nearby = getattr(provider, LOCATIONS_IN_RADIUS_ATTR)
+            provider.distance_km = distance_km
+            provider.nearest_location = nearby[0] if nearby else None
+            provider.nearest_location_id = nearby[0].pk if nearby else None
+            page.append(provider)
+        return page
 
 
 def providers_near(
@@ -88,16 +143,15 @@ def providers_near(
     condition: str | None = None,
     accepting: bool | None = None,
     language: str | None = None,
-) -> ProvidersNearQuerySet:
+) -> ProvidersNear:
     """Listed providers with a location within ``radius_km`` of ``origin``, each once.
 
-    Each is annotated with ``distance_km`` (to its nearest location in the radius) and,
-    once fetched, carries ``nearest_location``. Ordered by distance, then last and first
-    name, then NPI, so pages are stable. Filters take catalog slugs / a language code;
-    None means "any". Counting and slicing stay in SQL: one aggregate query per page.
+    Each carries ``distance_km`` (to its nearest location in the radius) and
+    ``nearest_location``. Ordered by distance, then last and first name, then NPI, so
+    pages are stable. Filters take catalog slugs / a language code; None means "any".
+    Sliceable and countable (Django's Paginator takes it as it is).
     """
-    in_radius = _within_radius(origin, radius_km, prefix="locations__")
-    filters = Q(is_listed=True) & in_radius
+    filters = Q(is_listed=True) & _within_radius(origin, radius_km, prefix="locations__")
     if procedure is not None:
         filters &= Q(procedures__slug=procedure)
     if condition is not None:
@@ -106,28 +160,18 @@ def providers_near(
         filters &= Q(languages__code=language)
     if accepting is not None:
         filters &= Q(accepting_new_patients=accepting)
-
-    nearby_locations = (
-        PracticeLocation.objects.filter(_within_radius(origin, radius_km))
-        .annotate(distance_km=distance_km_expression(origin))
-        .select_related("practice")
-        .order_by("distance_km", "pk")
-    )
     distance = distance_km_expression(
         origin, lat_field="locations__latitude", lng_field="locations__longitude"
     )
-    # One filter() call so the radius test and the Min() share the same location join.
-    queryset = ProvidersNearQuerySet(model=Provider).filter(filters)
-    return (
-        queryset.annotate(distance_km=Min(distance))
+    # One filter() call so the radius test and the Min() share the same location join;
+    # values("pk") first so the aggregate groups by the id alone.
+    ranked = (
+        Provider.objects.filter(filters)
+        .values("pk")
+        .annotate(distance_km=Min(distance))
         .order_by("distance_km", "last_name", "first_name", "npi")
-        .prefetch_related(
-            Prefetch("locations", queryset=nearby_locations, to_attr=LOCATIONS_IN_RADIUS_ATTR),
-            "procedures",
-            "conditions",
-            "languages",
-        )
     )
+    return ProvidersNear(ranked=ranked, origin=origin, radius_km=radius_km)
 
 
 @dataclass(frozen=True)

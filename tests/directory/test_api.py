@@ -202,8 +202,9 @@ def test_a_results_page_costs_a_fixed_number_of_queries(api_client, django_asser
             languages=["en", "es"],
         )
 
-    # Slug check, count, page, then one prefetch each for locations, procedures, conditions, languages.
-    with django_assert_max_num_queries(7):
+    # Slug check, count, ranked page, the page's providers, then one query each for
+    # their locations in the radius, procedures, conditions and languages.
+    with django_assert_max_num_queries(8):
         response = search(api_client, procedure="facet-joint-injection")
 
     assert len(response.json()["results"]) == 20

@@ -1,0 +1,229 @@
+"""Search latency at scale: /api/v1/providers/?near=<ZIP>&radius=25 beside a trivial DRF endpoint.
+
+Builds a synthetic directory (practices, locations at real ZIP centroids with a
+small jitter, providers) in a separate database, then times requests through
+Django's test client with ZIPs drawn (seeded) from the populated ones, and
+prints median and p95 for the search and for the framework's floor: a DRF
+view returning 20 fixed items.
+
+    python tests/bench/bench_search.py [--locations N] [--db sqlite|postgres|both]
+                                       [--requests N] [--reuse]
+
+SQLite builds in a temporary directory (or --sqlite-path, kept for --reuse);
+PostgreSQL uses the database named by --pg-database on --pg-url's server,
+dropped and re-created unless --reuse finds it already built at that size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_PG_URL = "postgres://postgres@127.0.0.1:5432"
+
+
+def percentile(samples: list[float], fraction: float) -> float:
+    """The nearest-rank percentile of ``samples`` (fraction 0..1)."""
+    ordered = sorted(samples)
+    rank = max(1, round(fraction * len(ordered) + 0.5))
+    return ordered[min(rank, len(ordered)) - 1]
+
+
+# --- Child process: one database, Django configured for it --------------------
+
+
+def floor_urlpatterns() -> list[Any]:
+    """The product's URLs plus /bench/floor/: the cheapest DRF view that still answers 20 items."""
+    from django.urls import include, path
+    from rest_framework.permissions import AllowAny
+    from rest_framework.request import Request
+    from rest_framework.response import Response
+    from rest_framework.views import APIView
+
+    items = [{"id": n, "name": f"Item {n}", "distance": n * 1.5} for n in range(20)]
+
+    class FloorApi(APIView):
+        permission_classes = [AllowAny]
+
+        def get(self, request: Request) -> Response:
+            return Response({"count": 20, "next": None, "previous": None, "results": items})
+
+    return [path("bench/floor/", FloorApi.as_view()), path("", include("portal.urls"))]
+
+
+urlpatterns: list[Any] = []
+
+
+def build(locations: int, seed: int, reuse: bool) -> list[str]:
+    from django.core.management import call_command
+    from django.db import connection
+
+    from directory.models import PracticeLocation
+    from tests.bench.synthetic import populate_directory
+
+    call_command("migrate", verbosity=0)
+    existing = PracticeLocation.objects.count()
+    if reuse and existing == locations:
+        print(f"  reusing {existing:,} locations", flush=True)
+        zips = sorted(set(PracticeLocation.objects.values_list("postal_code", flat=True)))
+        return zips
+    if existing:
+        raise SystemExit("The benchmark database is not empty; drop it or pass --reuse with the same size.")
+    summary = populate_directory(locations=locations, seed=seed)
+    print(
+        f"  built {summary.practices:,} practices, {summary.locations:,} locations, "
+        f"{summary.providers:,} providers, {summary.links:,} link rows in {summary.seconds:.1f} s",
+        flush=True,
+    )
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    print(f"  analyzed in {time.perf_counter() - started:.1f} s", flush=True)
+    return summary.zip_codes
+
+
+def measure(zips: list[str], requests: int, seed: int, radius: float) -> dict[str, Any]:
+    import random
+
+    from django.test import Client
+
+    client = Client()
+    rng = random.Random(seed)
+    sample = [rng.choice(zips) for _ in range(requests)]
+
+    def timed(url: str) -> tuple[float, Any]:
+        started = time.perf_counter()
+        response = client.get(url)
+        elapsed = (time.perf_counter() - started) * 1000
+        assert response.status_code == 200, (url, response.status_code, response.content[:300])
+        return elapsed, response
+
+    for zip_code in sample[:20]:  # warm caches and the ZIP table
+        timed(f"/api/v1/providers/?near={zip_code}&radius={radius:g}")
+        timed("/bench/floor/")
+    floor, search, counts = [], [], []
+    for zip_code in sample:
+        floor.append(timed("/bench/floor/")[0])
+        elapsed, response = timed(f"/api/v1/providers/?near={zip_code}&radius={radius:g}")
+        search.append(elapsed)
+        counts.append(response.json()["count"])
+    return {"floor": floor, "search": search, "counts": counts}
+
+
+def child(args: argparse.Namespace) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+    sys.path.insert(0, str(ROOT))
+    import django
+    from django.conf import settings
+
+    django.setup()
+    global urlpatterns
+    urlpatterns = floor_urlpatterns()
+    settings.ROOT_URLCONF = __name__
+    settings.DEBUG = False
+
+    zips = build(args.locations, args.seed, args.reuse)
+    result = measure(zips, args.requests, args.seed, args.radius)
+    print("RESULT " + json.dumps(result), flush=True)
+
+
+# --- Parent process: one child per database, then the table ------------------
+
+
+def database_url(kind: str, args: argparse.Namespace, workdir: Path) -> str:
+    if kind == "sqlite":
+        path = Path(args.sqlite_path) if args.sqlite_path else workdir / "bench.sqlite3"
+        if path.exists() and not args.reuse:
+            path.unlink()
+        return f"sqlite:///{path}"
+    import psycopg
+
+    with psycopg.connect(f"{args.pg_url}/postgres", autocommit=True) as admin:
+        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [args.pg_database]).fetchone()
+        if exists and not args.reuse:
+            admin.execute(f'DROP DATABASE "{args.pg_database}"')
+            exists = None
+        if not exists:
+            admin.execute(f'CREATE DATABASE "{args.pg_database}"')
+    return f"{args.pg_url}/{args.pg_database}"
+
+
+def run_child(kind: str, args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
+    env = {**os.environ, "DATABASE_URL": database_url(kind, args, workdir), "DEBUG": "false"}
+    command = [sys.executable, __file__, "--child", *sys.argv[1:]]
+    print(f"{kind}: building {args.locations:,} locations ...", flush=True)
+    process = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True, check=False)  # noqa: S603
+    for line in process.stdout.splitlines():
+        if not line.startswith("RESULT "):
+            print(line)
+    if process.returncode != 0:
+        print(process.stderr, file=sys.stderr)
+        raise SystemExit(f"{kind} benchmark failed")
+    result_line = next(line for line in process.stdout.splitlines() if line.startswith("RESULT "))
+    return json.loads(result_line.removeprefix("RESULT "))
+
+
+def print_table(args: argparse.Namespace, results: dict[str, dict[str, Any]]) -> None:
+    print()
+    print(
+        f"Search at {args.locations:,} practice locations, radius {args.radius:g} mi, "
+        f"{args.requests} requests per endpoint (Django test client)"
+    )
+    header = f"{'database':<10} {'endpoint':<28} {'median ms':>10} {'p95 ms':>8} {'p95 / floor p95':>16}"
+    print(header)
+    print("-" * len(header))
+    for kind, result in results.items():
+        floor_p95 = percentile(result["floor"], 0.95)
+        for name, key in (("trivial DRF, 20 items", "floor"), ("/api/v1/providers/", "search")):
+            samples = result[key]
+            p95 = percentile(samples, 0.95)
+            print(
+                f"{kind:<10} {name:<28} {statistics.median(samples):>10.2f} {p95:>8.2f} "
+                f"{p95 / floor_p95:>15.1f}x"
+            )
+        counts = result["counts"]
+        print(
+            f"{'':<10} results per search: median {statistics.median(counts):.0f}, "
+            f"p95 {percentile(counts, 0.95):.0f}, max {max(counts)}"
+        )
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--locations", type=int, default=20_000, help="practice locations to build")
+    parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--requests", type=int, default=300, help="timed requests per endpoint")
+    parser.add_argument("--radius", type=float, default=25, help="search radius in miles")
+    parser.add_argument("--seed", type=int, default=2024)
+    parser.add_argument("--reuse", action="store_true", help="keep/reuse an already built database")
+    parser.add_argument("--sqlite-path", help="SQLite file to build (default: a temporary directory)")
+    parser.add_argument("--pg-url", default=DEFAULT_PG_URL, help="PostgreSQL server URL, no database")
+    parser.add_argument("--pg-database", default="irportal_bench")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = parse_args()
+    if args.child:
+        child(args)
+        return
+    kinds = ["sqlite", "postgres"] if args.db == "both" else [args.db]
+    with tempfile.TemporaryDirectory(prefix="irportal-bench-") as workdir:
+        results = {kind: run_child(kind, args, Path(workdir)) for kind in kinds}
+    print_table(args, results)
+
+
+if __name__ == "__main__":
+    main()
