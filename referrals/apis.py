@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import transaction
 from django.http import Http404
 from django.utils.cache import add_never_cache_headers
 from drf_spectacular.types import OpenApiTypes
@@ -152,30 +153,25 @@ class ReferralListCreateApi(ReferralApi):
     def post(self, request: Request) -> Response:
         key = idempotency_key(request)
         incoming = ReferralCreateSerializer(data=request.data)
-        fingerprint = request_fingerprint(request.data)
-        if not incoming.is_valid():
-            # A retry of a request that was accepted must still replay, whatever the catalog says now.
-            raise serializers.ValidationError(incoming.errors)
+        incoming.is_valid(raise_exception=True)
         data = incoming.validated_data
-        submission = services.referral_submit(
-            clinician=request.user,
-            patient_data=data["patient"],
-            triage_data=data["triage"],
-            requested_procedure=data.get("requested_procedure"),
-            suspected_condition=data.get("suspected_condition"),
-            clinical_question=data["clinical_question"],
-            pain_score=data.get("pain_score"),
-            imaging_summary=data.get("imaging_summary", ""),
-            idempotency_key=key,
-            fingerprint=fingerprint,
-        )
-        referral = submission.referral
-        if submission.created:
-            audit_record(
-                actor=request.user, action=AuditLogEntry.Action.CREATE, obj=referral, request=request
+        # The audit entry commits with the referral, or neither does.
+        with transaction.atomic():
+            submission = services.referral_submit(
+                clinician=request.user,
+                patient_data=data["patient"],
+                triage_data=data["triage"],
+                requested_procedure=data.get("requested_procedure"),
+                suspected_condition=data.get("suspected_condition"),
+                clinical_question=data["clinical_question"],
+                pain_score=data.get("pain_score"),
+                imaging_summary=data.get("imaging_summary", ""),
+                idempotency_key=key,
+                fingerprint=request_fingerprint(request.data),
             )
-        else:
-            audit_record(actor=request.user, action=AuditLogEntry.Action.READ, obj=referral, request=request)
+            referral = submission.referral
+            action = AuditLogEntry.Action.CREATE if submission.created else AuditLogEntry.Action.READ
+            audit_record(actor=request.user, action=action, obj=referral, request=request)
         response = Response(ReferralSubmittedSerializer(referral).data, status=status.HTTP_201_CREATED)
         if not submission.created:
             response["Idempotent-Replayed"] = "true"
@@ -285,14 +281,15 @@ class ReferralActionApi(ReferralApi):
             )
         incoming = endpoint.serializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        endpoint.run(referral, request.user, dict(incoming.validated_data))
-        audit_record(
-            actor=request.user,
-            action=AuditLogEntry.Action.UPDATE,
-            obj=referral,
-            request=request,
-            detail=action,
-        )
+        with transaction.atomic():  # the change and its audit entry commit together
+            endpoint.run(referral, request.user, dict(incoming.validated_data))
+            audit_record(
+                actor=request.user,
+                action=AuditLogEntry.Action.UPDATE,
+                obj=referral,
+                request=request,
+                detail=action,
+            )
         if not selectors.referrals_visible_to(request.user).filter(pk=referral.pk).exists():
             # Declined or timed out: it now belongs to another practice, which is not this user's business.
             return Response(

@@ -13,10 +13,17 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Count
 
-from directory.geo import KM_PER_MILE, zip_centroid
+from directory.geo import KM_PER_MILE, Origin, zip_centroid
 from directory.models import Practice
-from directory.selectors import practices_near
+from directory.selectors import PracticeDistance, practices_near
 from referrals.models import Referral, ReferralEvent
+
+# Routing searches these radii (miles) in turn before the full radius: in a dense city the
+# best few practices are settled within a mile, and searching 50 miles there costs
+# thousands of rows for nothing.
+SEARCH_RINGS_MILES = (0.25, 1.0, 5.0, 20.0)
+# Distances are ranked to 0.01 mi; a practice this close to a ring's edge may tie one beyond it.
+RING_MARGIN_KM = 0.05
 
 # Events after which a practice is never offered the same referral again.
 EXCLUDING_EVENT_KINDS = (ReferralEvent.Kind.DECLINED, ReferralEvent.Kind.TIMED_OUT)
@@ -77,6 +84,38 @@ def open_workload(practice_ids: Collection[int]) -> dict[int, int]:
     return dict(rows)
 
 
+def search_rings_km(radius_km: float) -> list[float]:
+    """The growing radii to search, ending with the full routing radius."""
+    return [ring * KM_PER_MILE for ring in SEARCH_RINGS_MILES if ring * KM_PER_MILE < radius_km] + [radius_km]
+
+
+def decided_within(ring_km: float, hits: list[PracticeDistance], size: int) -> bool:
+    """True when ``size`` hits lie far enough inside ``ring_km`` that nobody beyond it can outrank them.
+
+    Ranking is by distance (to 0.01 mi) first, so a practice beyond the ring can only
+    tie or beat one that is within a hair of the ring's edge; the margin keeps those out.
+    """
+    return sum(hit.distance_km < ring_km - RING_MARGIN_KM for hit in hits) >= size
+
+
+def nearby_candidates(
+    *, origin: Origin, procedure: str | None, condition: str | None, asked: set[int], size: int
+) -> list[PracticeDistance]:
+    """The fitting practices near ``origin`` not yet asked: enough of them to rank the best ``size``.
+
+    Searches small rings first and widens only while the best ``size`` are not yet
+    certain, so a dense city costs a small search while the result is the same as one
+    search over the whole routing radius.
+    """
+    hits: list[PracticeDistance] = []
+    for ring_km in search_rings_km(routing_radius_km()):
+        found = practices_near(origin=origin, radius_km=ring_km, procedure=procedure, condition=condition)
+        hits = [hit for hit in found if hit.practice.pk not in asked]
+        if decided_within(ring_km, hits, size):
+            break
+    return hits
+
+
 def shortlist_for(referral: Referral, *, size: int | None = None) -> list[Candidate]:
     """The ranked candidates for ``referral`` (best first, at most ``size``); empty if none fit.
 
@@ -87,15 +126,15 @@ def shortlist_for(referral: Referral, *, size: int | None = None) -> list[Candid
     origin = zip_centroid(referral.patient.postal_code)
     if origin is None:
         return []
+    size = size or settings.REFERRAL_SHORTLIST_SIZE
     procedure, condition = referral.requested_procedure, referral.suspected_condition
-    nearby = practices_near(
+    nearby = nearby_candidates(
         origin=origin,
-        radius_km=routing_radius_km(),
         procedure=procedure.slug if procedure else None,
         condition=condition.slug if condition and not procedure else None,
+        asked=practices_already_asked(referral),
+        size=size,
     )
-    asked = practices_already_asked(referral)
-    nearby = [hit for hit in nearby if hit.practice.pk not in asked]
     workload = open_workload([hit.practice.pk for hit in nearby])
     ranked = rank_candidates(
         Candidate(
@@ -108,4 +147,4 @@ def shortlist_for(referral: Referral, *, size: int | None = None) -> list[Candid
         )
         for hit in nearby
     )
-    return ranked[: size or settings.REFERRAL_SHORTLIST_SIZE]
+    return ranked[:size]
