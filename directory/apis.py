@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from django.core.paginator import InvalidPage
@@ -12,6 +13,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework.views import APIView
 
 from directory import selectors
@@ -76,22 +78,31 @@ class ProviderSearchApi(APIView):
     def get(self, request: Request) -> Response:
         query = ProviderSearchSerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        pagination = DirectoryPagination()
-        page = pagination.paginate_queryset(
-            selectors.providers_near(**query.providers_near_kwargs()), request, view=self
-        )
-        assert pagination.page is not None
+        number = query.validated_data.get("page", 1)
+        size = DirectoryPagination.page_size
+        page, count = selectors.providers_near(**query.providers_near_kwargs()).page(number, size)
+        last_page = max(1, math.ceil(count / size))
+        if number > last_page:
+            raise ValidationError({"page": [page_error(str(number), last_page)]})
+        url = request.build_absolute_uri()
         units = query.validated_data["units"]
         return Response(
             {
-                "count": pagination.page.paginator.count,
-                "next": pagination.get_next_link(),
-                "previous": pagination.get_previous_link(),
+                "count": count,
+                "next": replace_query_param(url, "page", number + 1) if number < last_page else None,
+                "previous": _previous_page_link(url, number),
                 "units": units,
                 "origin": OriginSerializer(query.validated_data["near"]).data,
                 "results": ProviderResultSerializer(page, many=True, context={"units": units}).data,
             }
         )
+
+
+def _previous_page_link(url: str, number: int) -> str | None:
+    if number <= 1:
+        return None
+    # Page 1 is the search without a page, as DRF's own pagination links it.
+    return remove_query_param(url, "page") if number == 2 else replace_query_param(url, "page", number - 1)
 
 
 class ProviderDetailApi(APIView):

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, overload
 
 from django.db.models import (
+    Count,
     F,
     FloatField,
     Min,
@@ -21,8 +22,9 @@ from django.db.models import (
     Q,
     QuerySet,
     Value,
+    Window,
 )
-from django.db.models.functions import ASin, Cos, Power, Radians, Sin, Sqrt
+from django.db.models.functions import ASin, Cos, Sqrt
 from django.db.models.lookups import LessThanOrEqual
 from django.shortcuts import get_object_or_404
 
@@ -32,25 +34,41 @@ from directory.models import Condition, Practice, PracticeLocation, Procedure, P
 LOCATIONS_IN_RADIUS_ATTR = "locations_in_radius"
 
 
-def distance_km_expression(
-    origin: Origin, *, lat_field: str = "latitude", lng_field: str = "longitude"
-) -> Any:
-    """SQL expression for the haversine distance in km from ``origin`` to the row's coordinates.
+DEGREES_TO_RADIANS = math.pi / 180
 
-    Same sphere as ``geo.great_circle_km``: the Gaussian radius at the origin's latitude,
-    which keeps it within ~0.3% of the geodesic distance. ``lat_field``/``lng_field``
-    may traverse relations (``locations__latitude``). Meant to run behind the
-    bounding-box prefilter, whose radii never reach the antipode (where rounding could
-    push the ASIN argument past 1).
+
+def haversine_expression(origin: Origin, *, lat_field: str = "latitude", lng_field: str = "longitude") -> Any:
+    """SQL expression for hav(central angle) between ``origin`` and the row: 0 here, 1 at the antipode.
+
+    Written as (1 - cos d)/2 rather than sin^2(d/2): three COS calls per row and plain
+    arithmetic for the rest, which matters on SQLite, where each math function is a
+    Python callback. ``lat_field``/``lng_field`` may traverse relations.
     """
     # The origin's terms are constants: fold them here rather than in every row's SQL.
     phi0 = math.radians(origin.lat)
     lambda0 = math.radians(origin.lng)
-    phi = Radians(F(lat_field))
-    half_d_lat = Sin((phi - _float(phi0)) / 2)
-    half_d_lng = Sin((Radians(F(lng_field)) - _float(lambda0)) / 2)
-    h = Power(half_d_lat, 2) + _float(math.cos(phi0)) * Cos(phi) * Power(half_d_lng, 2)
-    return _float(2 * earth_radius_km(origin.lat)) * ASin(Sqrt(h))
+    phi = F(lat_field) * _float(DEGREES_TO_RADIANS)
+    d_lambda = F(lng_field) * _float(DEGREES_TO_RADIANS) - _float(lambda0)
+    one = _float(1.0)
+    return (one - Cos(phi - _float(phi0))) / _float(2.0) + _float(math.cos(phi0) / 2) * Cos(phi) * (
+        one - Cos(d_lambda)
+    )
+
+
+def km_from_haversine(origin: Origin, haversine: Any) -> Any:
+    """SQL expression turning a haversine expression (or aggregate) into kilometres."""
+    return _float(2 * earth_radius_km(origin.lat)) * ASin(Sqrt(haversine))
+
+
+def distance_km_expression(
+    origin: Origin, *, lat_field: str = "latitude", lng_field: str = "longitude"
+) -> Any:
+    """SQL expression for the great-circle distance in km from ``origin`` to the row's coordinates.
+
+    Same sphere as ``geo.great_circle_km``: the Gaussian radius at the origin's latitude,
+    which keeps it within ~0.3% of the geodesic distance.
+    """
+    return km_from_haversine(origin, haversine_expression(origin, lat_field=lat_field, lng_field=lng_field))
 
 
 def _float(value: float) -> Value:
@@ -58,12 +76,19 @@ def _float(value: float) -> Value:
 
 
 def _within_radius(origin: Origin, radius_km: float, *, prefix: str = "") -> Q:
-    """Bounding box (index-served) AND exact distance <= radius, for fields under ``prefix``."""
+    """Bounding box (index-served) AND exact distance <= radius, for fields under ``prefix``.
+
+    The distance test compares the haversine with hav(radius / R): the same circle as
+    ``distance <= radius`` without the ASIN and SQRT per row.
+    """
     min_lat, max_lat, min_lng, max_lng = bounding_box(origin, radius_km)
     lat_field, lng_field = f"{prefix}latitude", f"{prefix}longitude"
-    distance = distance_km_expression(origin, lat_field=lat_field, lng_field=lng_field)
+    angle = min(radius_km / earth_radius_km(origin.lat), math.pi)
     return Q(
-        LessThanOrEqual(distance, _float(radius_km)),
+        LessThanOrEqual(
+            haversine_expression(origin, lat_field=lat_field, lng_field=lng_field),
+            _float((1 - math.cos(angle)) / 2),
+        ),
         **{f"{lat_field}__gte": min_lat, f"{lat_field}__lte": max_lat},
         **{f"{lng_field}__gte": min_lng, f"{lng_field}__lte": max_lng},
     )
@@ -77,6 +102,9 @@ class ProvidersNear:
     database sorts narrow rows), then fetches just that page's providers with their
     locations in the radius and catalog entries. Each provider returned carries
     ``distance_km``, ``nearest_location`` and ``nearest_location_id``.
+
+    ``page(number, size)`` gets a page and the total from the same ranking query
+    (a ``COUNT(*) OVER ()`` window), saving the separate count on the hot path.
     """
 
     def __init__(self, *, ranked: QuerySet[Provider, Any], origin: Origin, radius_km: float) -> None:
@@ -105,9 +133,23 @@ class ProvidersNear:
         if isinstance(index, int):
             return self[index : index + 1][0]
         ranked = list(self._ranked.values_list("pk", "distance_km")[index])  # type: ignore[misc]
-        return self._page(ranked)
+        return self._hydrate(ranked)
 
-    def _page(self, ranked: list[tuple[int, float]]) -> list[Any]:
+    def page(self, number: int, size: int) -> tuple[list[Any], int]:
+        """(the providers on page ``number`` of ``size``, the total found); pages count from 1."""
+        offset = (number - 1) * size
+        rows = list(
+            self._ranked.annotate(total=Window(Count("pk"))).values_list("pk", "distance_km", "total")[
+                offset : offset + size
+            ]
+        )
+        if rows:
+            self._count = rows[0][2]
+        elif offset == 0:
+            self._count = 0
+        return self._hydrate([(pk, distance_km) for pk, distance_km, _ in rows]), self.count()
+
+    def _hydrate(self, ranked: list[tuple[int, float]]) -> list[Any]:
         if not ranked:
             return []
         ids = [pk for pk, _ in ranked]

@@ -165,3 +165,24 @@ def test_provider_by_npi_hides_unlisted_providers():
     assert provider_by_npi(listed.npi) == listed
     with pytest.raises(Http404):
         provider_by_npi(gone.npi)
+
+
+def test_search_results_page_like_a_queryset_for_django_paginator():
+    from django.core.paginator import Paginator
+
+    providers = [ProviderFactory(locations=[location_km_north(km)]) for km in (1, 2, 3)]
+
+    paginator = Paginator(providers_near(origin=DENVER, radius_km=25), 2)
+
+    assert paginator.count == 3
+    assert npis(paginator.page(2).object_list) == [providers[2].npi]
+
+
+def test_a_page_comes_with_the_total_from_one_ranking_query():
+    providers = [ProviderFactory(locations=[location_km_north(km)]) for km in (1, 2, 3)]
+
+    page, total = providers_near(origin=DENVER, radius_km=25).page(2, 2)
+
+    assert total == 3
+    assert npis(page) == [providers[2].npi]
+    assert providers_near(origin=DENVER, radius_km=25).page(5, 2) == ([], 3)
