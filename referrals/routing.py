@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db.models import Count
 
 from directory.geo import KM_PER_MILE, Origin, zip_centroid
-from directory.models import Practice
+from directory.models import Practice, PracticeLocation
 from directory.selectors import PracticeDistance, practices_near
 from referrals.models import Referral, ReferralEvent
 
@@ -38,8 +38,9 @@ class Candidate:
     location_id: int | None
     distance_mi: float
     open_workload: int
-    # The row itself, so choosing a candidate needs no second read; never stored.
+    # The rows themselves, so choosing a candidate needs no second read; never stored.
     practice: Practice | None = field(default=None, compare=False, repr=False)
+    location: PracticeLocation | None = field(default=None, compare=False, repr=False)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -144,6 +145,7 @@ def shortlist_for(referral: Referral, *, size: int | None = None) -> list[Candid
             distance_mi=round(hit.distance_km / KM_PER_MILE, 2),
             open_workload=workload.get(hit.practice.pk, 0),
             practice=hit.practice,
+            location=hit.location,
         )
         for hit in nearby
     )

@@ -247,11 +247,11 @@ def _assign(
     referral: Referral,
     *,
     practice: Practice | None,
-    location_id: int | None = None,
+    location: PracticeLocation | None = None,
     distance_mi: float | None = None,
 ) -> None:
     referral.practice = practice
-    referral.practice_location_id = location_id
+    referral.practice_location = location
     referral.practice_distance_mi = distance_mi
     if practice is None:
         referral.status = Status.UNROUTABLE
@@ -286,7 +286,8 @@ def referral_route(*, referral: Referral, actor: Any = None) -> Referral:
         return referral
     best = shortlist[0]
     practice = best.practice or Practice.objects.get(pk=best.practice_id)
-    _assign(referral, practice=practice, location_id=best.location_id, distance_mi=best.distance_mi)
+    location = best.location or PracticeLocation.objects.filter(pk=best.location_id or 0).first()
+    _assign(referral, practice=practice, location=location, distance_mi=best.distance_mi)
     _record(
         referral,
         kind=EventKind.ROUTED,
