@@ -202,15 +202,16 @@ def providers_near(
         filters &= Q(languages__code=language)
     if accepting is not None:
         filters &= Q(accepting_new_patients=accepting)
-    distance = distance_km_expression(
+    haversine = haversine_expression(
         origin, lat_field="locations__latitude", lng_field="locations__longitude"
     )
     # One filter() call so the radius test and the Min() share the same location join;
-    # values("pk") first so the aggregate groups by the id alone.
+    # values("pk") first so the aggregate groups by the id alone. The nearest location
+    # has the smallest haversine: only that one per provider is turned into km.
     ranked = (
         Provider.objects.filter(filters)
         .values("pk")
-        .annotate(distance_km=Min(distance))
+        .annotate(distance_km=km_from_haversine(origin, Min(haversine)))
         .order_by("distance_km", "last_name", "first_name", "npi")
     )
     return ProvidersNear(ranked=ranked, origin=origin, radius_km=radius_km)
