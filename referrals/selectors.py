@@ -37,7 +37,9 @@ def with_next_appointment(referrals: QuerySet[Referral]) -> QuerySet[Referral]:
 
 def _listed(referrals: QuerySet[Referral]) -> QuerySet[Referral]:
     return with_next_appointment(
-        referrals.select_related("patient", "practice", "requested_procedure", "suspected_condition")
+        referrals.select_related(
+            "patient", "practice", "practice_location", "requested_procedure", "suspected_condition"
+        )
     ).order_by("-created_at", "-id")
 
 

@@ -29,10 +29,15 @@ def list_queries(user: Any) -> int:
 
 def test_the_referral_list_costs_the_same_queries_for_2_or_20_referrals(near_practice: Practice) -> None:
     staff = StaffFactory.create(practice=near_practice)
-    for referral in ReferralFactory.create_batch(2, practice=near_practice, status="scheduled"):
+    location = near_practice.locations.get()
+    for referral in ReferralFactory.create_batch(
+        2, practice=near_practice, practice_location=location, status="scheduled"
+    ):
         AppointmentFactory.create(referral=referral)
     few = list_queries(staff)
-    for referral in ReferralFactory.create_batch(18, practice=near_practice, status="scheduled"):
+    for referral in ReferralFactory.create_batch(
+        18, practice=near_practice, practice_location=location, status="scheduled"
+    ):
         AppointmentFactory.create(
             referral=referral, starts_at=timezone.now() + datetime.timedelta(hours=referral.pk)
         )
