@@ -5,6 +5,7 @@ embedded mode (SQLite file, tasks run in-process) that ``make run`` uses.
 """
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 
@@ -199,3 +200,76 @@ REFERRAL_FOLLOW_UP_DAYS = env.list("REFERRAL_FOLLOW_UP_DAYS", cast=int, default=
 # --- Public map ---------------------------------------------------------------
 # Tile server of the map beside /find/ results; Leaflet itself is served from our static files.
 MAP_TILE_URL = env.str("MAP_TILE_URL", default="https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+
+# --- Hardening: caches, login throttling, idle timeout, CSP, rate limits, no-store ---
+# The shared cache holds the public rate-limit counters. Production mode points CACHE_URL
+# at Redis (e.g. redis://127.0.0.1:6379/1) so every web process counts together; the
+# embedded mode is one process, where an in-memory cache is enough.
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+if CACHES["default"]["BACKEND"].endswith("LocMemCache"):
+    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
+
+INSTALLED_APPS += ["axes", "csp", "django_ratelimit"]
+MIDDLEWARE += [
+    "csp.middleware.CSPMiddleware",
+    "portal.middleware.PatientDataNoStoreMiddleware",
+    "portal.middleware.PublicRateLimitMiddleware",
+    # django-axes wants to be last, to see the outcome of every login attempt.
+    "axes.middleware.AxesMiddleware",
+]
+AUTHENTICATION_BACKENDS = [
+    "portal.backends.LoginThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Lock a username from one address after this many failed logins (admin, /accounts/login/),
+# for the cool-off; a correct password during the lock is refused too.
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = env.float("LOGIN_COOLOFF_HOURS", default=0.25)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+
+# Clinicians and office staff are signed out after 15 minutes without a request: every
+# request pushes the expiry forward, and closing the browser ends the session too.
+SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=15 * 60)
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+
+# Content Security Policy: only our own scripts and styles (no inline code), map tiles from
+# the configured tile server, nothing framed, forms post only to us.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", "{0.scheme}://{0.netloc}".format(urlsplit(MAP_TILE_URL))],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+
+# Public endpoints (search, self-check, listing reports) per client address, as django-ratelimit
+# rates ("120/m" = 120 a minute). Generous: a person never meets them, a scraper soon does.
+PUBLIC_RATE_LIMITS = {
+    "search": env.str("RATE_LIMIT_SEARCH", default="120/m"),
+    "self_check": env.str("RATE_LIMIT_SELF_CHECK", default="30/m"),
+    "listing_report": env.str("RATE_LIMIT_LISTING_REPORT", default="10/h"),
+}
+RATELIMIT_USE_CACHE = "default"
+# Behind a proxy, name the header that carries the client address (e.g. HTTP_X_REAL_IP).
+RATELIMIT_IP_META_KEY = env.str("RATELIMIT_IP_META_KEY", default="") or None
+
+# Responses under these paths may carry patient or symptom data: never cached anywhere.
+PATIENT_DATA_PATH_PREFIXES = [
+    "/referrals/",
+    "/admin/",
+    "/accounts/",
+    "/check/",
+    "/api/v1/referrals/",
+    "/api/v1/triage/",
+]
