@@ -1,0 +1,68 @@
+"""Forms behind the office admin: the intermediate steps of admin actions, and the visit inline."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from referrals.models import Appointment, ReferralEvent
+
+
+class DeclineForm(forms.Form):
+    """Why the office declines: a coded reason everyone can count, and a free comment."""
+
+    reason = forms.ChoiceField(choices=ReferralEvent.Reason.choices, label="Reason")
+    comment = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        required=False,
+        max_length=2000,
+        help_text="Required when the reason is 'Other'. The referring clinician sees it.",
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("reason") == ReferralEvent.Reason.OTHER and not data.get("comment", "").strip():
+            self.add_error("comment", "Say why in a comment when the reason is 'Other'.")
+        return data
+
+
+class CompleteForm(forms.Form):
+    """The outcome that goes back to the referring clinician and closes the loop."""
+
+    outcome_summary = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 6, "cols": 60}),
+        max_length=4000,
+        label="Outcome summary",
+        help_text="What was done and what the referring clinician should do next.",
+    )
+
+
+# Fields that describe the booking itself: set once, when the visit is booked.
+BOOKING_FIELDS = ("kind", "starts_at", "provider", "location")
+# Fields that record how the visit went: only for visits already booked.
+VISIT_FIELDS = ("status", "pain_score")
+
+
+class AppointmentInlineForm(forms.ModelForm):
+    """One visit row: a new row books a visit; an existing one records arrival, fulfilment or no-show.
+
+    The admin saves neither directly: ``ReferralAdmin.save_formset`` hands each changed row
+    to the services, which check the state and lock the slot.
+    """
+
+    class Meta:
+        model = Appointment
+        fields = [*BOOKING_FIELDS, *VISIT_FIELDS]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is None:
+            for name in VISIT_FIELDS:
+                self.fields[name].disabled = True
+            return
+        for name in BOOKING_FIELDS:
+            self.fields[name].disabled = True
+        if self.instance.status not in Appointment.SLOT_HOLDING_STATUSES:
+            for name in VISIT_FIELDS:
+                self.fields[name].disabled = True
