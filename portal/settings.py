@@ -204,9 +204,10 @@ MAP_TILE_URL = env.str("MAP_TILE_URL", default="https://tile.openstreetmap.org/{
 # --- Hardening: caches, login throttling, idle timeout, CSP, rate limits, no-store ---
 # The shared cache holds the public rate-limit counters. Production mode points CACHE_URL
 # at Redis (e.g. redis://127.0.0.1:6379/1) so every web process counts together; the
-# embedded mode is one process, where an in-memory cache is enough.
+# embedded mode is one process, where an in-memory cache is enough; behind HTTPS (production)
+# the rate-limit check's complaint about such a cache stands.
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
-if CACHES["default"]["BACKEND"].endswith("LocMemCache"):
+if CACHES["default"]["BACKEND"].endswith("LocMemCache") and not SECURE_SSL_REDIRECT:
     SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
 
 INSTALLED_APPS += ["axes", "csp", "django_ratelimit"]
