@@ -1,5 +1,14 @@
-from django.urls import URLPattern, URLResolver
+"""The clinician's referral pages, under /referrals/: ids in URLs are opaque, never patient data."""
+
+from django.urls import URLPattern, URLResolver, path
+
+from referrals import views
 
 app_name = "referrals"
 
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("", views.referral_list, name="list"),
+    path("new/", views.referral_new, name="new"),
+    path("<uuid:public_id>/", views.referral_detail, name="detail"),
+    path("<uuid:public_id>/cancel/", views.referral_cancel, name="cancel"),
+]
