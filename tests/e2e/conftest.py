@@ -1,0 +1,168 @@
+"""A real browser against the live test server: the system Chromium, driven by Playwright.
+
+Every test gets a fresh browser context that may only talk to the live server (map tiles are
+answered locally, anything else is refused and fails the test), and leaves a full-page
+screenshot under ``test-output/e2e/``. Signed-in tests copy a session cookie into the
+browser instead of typing a password.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Route, sync_playwright
+
+# Playwright's sync API runs an event loop in the test thread; Django's ORM refuses to run
+# beside one unless told it is safe (it is: the loop only drives the browser). Django reads
+# this when a query runs, so setting it as the browser tests load is soon enough.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+CHROMIUM = shutil.which("chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+OUTPUT_DIR = Path(__file__).resolve().parents[2] / "test-output" / "e2e"
+AXE_SOURCE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
+WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+# Map tiles are served by the test itself, from the page's own origin: nothing leaves the machine.
+TILE_PATH = "/e2e-map-tiles/"
+# A 1x1 transparent PNG.
+BLANK_TILE = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000001e221bc330000000049454e44ae426082"
+)
+DEFAULT_TIMEOUT_MS = 10_000
+
+
+@pytest.fixture(scope="session")
+def playwright_driver() -> Iterator[Playwright]:
+    if CHROMIUM is None:
+        pytest.skip("the browser tests need the system Chromium: apt-get install -y chromium")
+    with sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_driver: Playwright) -> Iterator[Browser]:
+    """One headless system Chromium for the whole run (a browser per test would triple the time)."""
+    browser = playwright_driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
+
+
+@pytest.fixture(autouse=True)
+def _local_map_tiles(settings: Any) -> None:
+    settings.MAP_TILE_URL = TILE_PATH + "{z}/{x}/{y}.png"
+
+
+class PageProblems:
+    """What went wrong in the page while a test drove it: script errors, policy refusals, escapes."""
+
+    def __init__(self) -> None:
+        self.script_errors: list[str] = []
+        self.policy_refusals: list[str] = []
+        self.outside_requests: list[str] = []
+
+    def all(self) -> list[str]:
+        return self.script_errors + self.policy_refusals + self.outside_requests
+
+
+def _screenshot_name(nodeid: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", nodeid.split("::", 1)[-1]).strip("_") + ".png"
+
+
+@pytest.fixture
+def context(browser: Browser, live_server: Any) -> Iterator[BrowserContext]:
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(DEFAULT_TIMEOUT_MS)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def page(context: BrowserContext, live_server: Any, request: pytest.FixtureRequest) -> Iterator[Page]:
+    """A page that may reach the live server only, checked for script errors and CSP refusals."""
+    problems = PageProblems()
+    server = urlsplit(live_server.url).netloc
+
+    def only_the_live_server(route: Route) -> None:
+        url = urlsplit(route.request.url)
+        if url.scheme in {"data", "blob"} or url.netloc == server:
+            if url.path.startswith(TILE_PATH):
+                route.fulfill(status=200, content_type="image/png", body=BLANK_TILE)
+            else:
+                route.continue_()
+            return
+        problems.outside_requests.append(f"request outside the test server: {route.request.url}")
+        route.abort()
+
+    context.route("**/*", only_the_live_server)
+    page = context.new_page()
+    page.on("pageerror", lambda error: problems.script_errors.append(f"script error: {error}"))
+    page.on(
+        "console",
+        lambda message: (
+            problems.policy_refusals.append(f"refused by the page's policy: {message.text}")
+            if message.type == "error" and "Content Security Policy" in message.text
+            else None
+        ),
+    )
+    yield page
+    OUTPUT_DIR.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=OUTPUT_DIR / _screenshot_name(request.node.nodeid), full_page=True)
+    assert not problems.all(), problems.all()
+
+
+@pytest.fixture
+def sign_in(context: BrowserContext, live_server: Any) -> Callable[[Any], None]:
+    """Sign ``user`` in by handing the browser a session made on the server (no password typed)."""
+
+    def _sign_in(user: Any) -> None:
+        client = Client()
+        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        context.add_cookies(
+            [
+                {
+                    "name": settings.SESSION_COOKIE_NAME,
+                    "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                    "url": live_server.url,
+                }
+            ]
+        )
+
+    return _sign_in
+
+
+def axe_violations(page: Page) -> list[dict[str, Any]]:
+    """axe-core's WCAG 2.1 A/AA violations on the page as it stands (bundled axe, injected here)."""
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE_SOURCE.read_text(encoding="utf-8"))
+    return page.evaluate(
+        "async (tags) => (await axe.run(document, {runOnly: {type: 'tag', values: tags}})).violations",
+        WCAG_21_AA,
+    )
+
+
+def describe_violations(violations: list[dict[str, Any]]) -> str:
+    """One line per violation and offending element, readable in a failing test's output."""
+    lines = []
+    for violation in violations:
+        for node in violation["nodes"]:
+            lines.append(f"{violation['id']} ({violation['impact']}): {node['target']} {node['html'][:160]}")
+    return "\n".join(lines)
