@@ -149,6 +149,64 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="irportal")
+# The soft limit raises inside a task (it stops cleanly), the hard limit kills its process.
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=50)
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=60)
+# A web request gives up publishing within about a second when the broker is down: the outbox
+# row it wrote stays pending and the periodic sweep delivers it.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2.0)
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 10}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_WORKER_SEND_TASK_EVENTS = False
+# Due times live in the database; beat only polls. Every job is safe to run twice or on two
+# workers at once, so a short period costs a few cheap queries and nothing else.
+BACKGROUND_SWEEP_SECONDS = env.float("BACKGROUND_SWEEP_SECONDS", default=30.0)
+CELERY_BEAT_SCHEDULE = {
+    "deliver-pending-notifications": {
+        "task": "referrals.tasks.deliver_pending_notifications",
+        "schedule": BACKGROUND_SWEEP_SECONDS,
+    },
+    "time-out-overdue-referrals": {
+        "task": "referrals.tasks.time_out_overdue_referrals",
+        "schedule": BACKGROUND_SWEEP_SECONDS,
+    },
+    "queue-appointment-reminders": {
+        "task": "referrals.tasks.queue_appointment_reminders",
+        "schedule": max(BACKGROUND_SWEEP_SECONDS, 60.0),
+    },
+    # Hourly; each practice still gets one digest a day (the first run after DIGEST_HOUR).
+    "send-overdue-follow-up-digests": {
+        "task": "referrals.tasks.send_overdue_follow_up_digests",
+        "schedule": 3600.0,
+    },
+    "geocode-practice-locations": {
+        "task": "referrals.tasks.geocode_practice_locations",
+        "schedule": 600.0,
+    },
+}
+# Outbox delivery. A claimed row is held for the lease (longer than the hard time limit, so a
+# live worker never loses its claim); a failed send waits base * 2**(attempt-1) seconds, at
+# most the ceiling, and after the last attempt the row is marked failed.
+NOTIFICATION_LEASE_SECONDS = env.int("NOTIFICATION_LEASE_SECONDS", default=120)
+NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=8)
+NOTIFICATION_RETRY_BASE_SECONDS = env.int("NOTIFICATION_RETRY_BASE_SECONDS", default=30)
+NOTIFICATION_RETRY_MAX_SECONDS = env.int("NOTIFICATION_RETRY_MAX_SECONDS", default=3600)
+NOTIFICATION_SWEEP_BATCH = env.int("NOTIFICATION_SWEEP_BATCH", default=100)
+# /health/ turns 503 when a notification has waited longer than this.
+NOTIFICATION_HEALTH_MAX_AGE_SECONDS = env.int("NOTIFICATION_HEALTH_MAX_AGE_SECONDS", default=900)
+# Appointment reminders go out this many hours before the visit (each once).
+APPOINTMENT_REMINDER_HOURS = env.list("APPOINTMENT_REMINDER_HOURS", cast=int, default=[48, 24])
+# Local hour of the day from which the overdue follow-up digest goes out.
+DIGEST_HOUR = env.int("DIGEST_HOUR", default=7)
+# Links in e-mails point here.
+PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 
 # --- Directory ---------------------------------------------------------------
 # Taxonomy codes kept by the NPPES importer: Vascular & Interventional Radiology.
@@ -273,4 +331,12 @@ PATIENT_DATA_PATH_PREFIXES = [
     "/check/",
     "/api/v1/referrals/",
     "/api/v1/triage/",
+]
+
+# --- API schema: error answers -------------------------------------------------
+# Every operation's schema also lists the errors the framework gives around the views
+# (bad input, not signed in, not found, rate limited), so clients and the fuzzer can rely on it.
+SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"] = [
+    "drf_spectacular.hooks.postprocess_schema_enums",
+    "portal.schema.document_error_responses",
 ]

@@ -3,6 +3,8 @@ from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from portal.health import health
+
 # The split view serves Swagger UI's start-up code as a file, so the Content Security Policy
 # can forbid inline scripts; only its small inline stylesheet needs an exception, on this page.
 api_docs = csp_update({"style-src": ["'unsafe-inline'"]})(
@@ -24,4 +26,5 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/v1/", include(api_v1)),
     path("admin/", admin.site.urls),
+    path("health/", health, name="health"),
 ]

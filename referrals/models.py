@@ -337,6 +337,7 @@ class NotificationOutbox(models.Model):
     class RecipientKind(models.TextChoices):
         CLINICIAN = "clinician", "Referring clinician"
         PRACTICE = "practice", "Practice staff"
+        PATIENT = "patient", "Patient"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -353,6 +354,9 @@ class NotificationOutbox(models.Model):
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # Background delivery: a worker that claims the row holds it until then (a lease, so a
+    # killed worker's row comes back); after a failed attempt, the retry waits until then.
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -360,6 +364,44 @@ class NotificationOutbox(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_kind} to {self.recipient_kind} ({self.status})"
+
+
+class AppointmentReminder(models.Model):
+    """A reminder queued for one appointment at one offset: the record that it goes out once."""
+
+    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="reminders")
+    hours_before = models.PositiveSmallIntegerField()
+    # A moved appointment is reminded of again for its new time.
+    starts_at = models.DateTimeField()
+    notification = models.ForeignKey(
+        NotificationOutbox, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["appointment", "hours_before", "starts_at"], name="reminder_once_per_offset"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.hours_before} h reminder for appointment {self.appointment_id}"
+
+
+class PracticeDigest(models.Model):
+    """The daily overdue follow-up digest sent to one practice: one row per practice and day."""
+
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="digests")
+    day = models.DateField()
+    follow_ups = models.PositiveIntegerField()
+    sent_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["practice", "day"], name="digest_once_per_day")]
+
+    def __str__(self) -> str:
+        return f"Digest for practice {self.practice_id} on {self.day:%Y-%m-%d}"
 
 
 class AppendOnlyError(Exception):

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from directory.geo import zip_centroid
 from directory.models import Condition, Practice, PracticeLocation, Procedure, Provider
-from referrals import access, routing
+from referrals import access, notifications, routing
 from referrals.access import Action
 from referrals.models import (
     Appointment,
@@ -193,7 +193,9 @@ def _notify(referral: Referral, event: ReferralEvent) -> None:
         rows.append((NotificationOutbox.RecipientKind.CLINICIAN, referral.clinician.email))
     if event.kind in _PRACTICE_EVENTS and event.practice is not None:
         rows += [(NotificationOutbox.RecipientKind.PRACTICE, a) for a in _practice_addresses(event.practice)]
-    NotificationOutbox.objects.bulk_create(
+    if event.kind == EventKind.SCHEDULED and referral.patient.email:
+        rows.append((NotificationOutbox.RecipientKind.PATIENT, referral.patient.email))
+    created = NotificationOutbox.objects.bulk_create(
         NotificationOutbox(
             recipient_kind=kind,
             recipient_address=address,
@@ -203,6 +205,7 @@ def _notify(referral: Referral, event: ReferralEvent) -> None:
         )
         for kind, address in rows
     )
+    notifications.deliver_after_commit([row.pk for row in created])
 
 
 def _record(

@@ -1,0 +1,332 @@
+"""Delivering the notification outbox by e-mail: rendering, claiming, sending, recording.
+
+Every outbox row is written in the transaction that caused it; this module gets it to its
+recipient at least once and, short of a crash between the mail server's "OK" and our own
+record of it, exactly once:
+
+- A row is *claimed* before it is sent: a conditional UPDATE that must change exactly one
+  row (one message) or ``SELECT ... FOR UPDATE SKIP LOCKED`` (a sweep's batch). The claim is
+  a lease (``next_attempt_at``): a worker killed mid-send leaves a row that comes back once
+  the lease runs out, never one that is lost or sent by two workers at once.
+- A failed send is retried with exponential backoff up to a ceiling; after the last attempt
+  the row is marked failed. Due times live in the row, so nothing waits in the broker.
+
+Subjects and logs never carry patient names; rows are named by their id only.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+from django.db import InterfaceError, OperationalError, connection, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from referrals.models import Appointment, NotificationOutbox, Referral, ReferralEvent
+
+logger = logging.getLogger(__name__)
+
+Outbox = NotificationOutbox
+EventKind = ReferralEvent.Kind
+REMINDER = "reminder"
+
+T = TypeVar("T")
+
+
+# --- Rendering -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Email:
+    subject: str
+    body: str
+
+
+def short_reference(referral: Referral) -> str:
+    """The first block of the referral's public id: enough to tell referrals apart in a subject."""
+    return str(referral.public_id).split("-")[0]
+
+
+def _link(referral: Referral) -> str:
+    return f"{settings.PORTAL_BASE_URL.rstrip('/')}/api/v1/referrals/{referral.public_id}/"
+
+
+_CLINICIAN_NEWS = {
+    EventKind.ACCEPTED: "was accepted",
+    EventKind.DECLINED: "was declined and is moving to the next practice",
+    EventKind.TIMED_OUT: "was not answered in time and is moving to the next practice",
+    EventKind.SCHEDULED: "has an appointment booked",
+    EventKind.VISIT_RECORDED: "has a visit recorded",
+    EventKind.COMPLETED: "is complete: the outcome is back",
+    EventKind.CANCELLED: "was cancelled",
+    EventKind.UNROUTABLE: "could not be routed: no practice fits",
+    EventKind.EMERGENCY_REDIRECT: "was screened as an emergency: send the patient to emergency care now",
+}
+
+
+def _clinician_email(row: NotificationOutbox) -> Email:
+    referral = row.referral
+    news = (
+        _CLINICIAN_NEWS.get(EventKind(row.event_kind), "has changed")
+        if row.event_kind in EventKind.values
+        else "has changed"
+    )
+    practice = row.payload.get("practice")
+    lines = [f"Your referral {short_reference(referral)} {news}."]
+    if practice:
+        lines.append(f"Practice: {practice}.")
+    if row.event_kind == EventKind.COMPLETED and referral.outcome_summary:
+        lines += ["", "Outcome:", referral.outcome_summary]
+    lines += ["", f"Status now: {referral.get_status_display()}.", f"Details: {_link(referral)}"]
+    return Email(subject=f"Referral {short_reference(referral)} {news}", body="\n".join(lines))
+
+
+def _practice_email(row: NotificationOutbox) -> Email:
+    referral = row.referral
+    reference = short_reference(referral)
+    if row.event_kind == EventKind.CANCELLED:
+        return Email(
+            subject=f"Referral {reference} was cancelled",
+            body=f"Referral {reference} was cancelled by the referring side.\n\nDetails: {_link(referral)}",
+        )
+    deadline = referral.acceptance_deadline
+    lines = [
+        f"A new {referral.disposition.replace('_', ' ')} referral ({reference}) "
+        "is waiting for your practice.",
+        "Please accept or decline it in the IR Portal.",
+    ]
+    if deadline is not None:
+        lines.append(
+            f"Answer by {timezone.localtime(deadline):%Y-%m-%d %H:%M}, or it moves to the next practice."
+        )
+    lines += ["", f"Details: {_link(referral)}"]
+    return Email(subject=f"New referral {reference} awaiting your answer", body="\n".join(lines))
+
+
+def _appointment_lines(appointment: Appointment | None) -> list[str]:
+    if appointment is None:
+        return ["Your practice will contact you with the details."]
+    lines = [
+        f"{appointment.get_kind_display()} on "
+        f"{timezone.localtime(appointment.starts_at):%A %d %B %Y at %H:%M}",
+        f"with {appointment.practice.name}",
+    ]
+    if appointment.location is not None:
+        lines.append(f"at {appointment.location}")
+        if appointment.location.phone:
+            lines.append(f"Phone: {appointment.location.phone}")
+    return lines
+
+
+def _patient_email(row: NotificationOutbox) -> Email:
+    appointment_id = row.payload.get("appointment")
+    appointments = Appointment.objects.select_related("practice", "location").filter(referral=row.referral)
+    if appointment_id:
+        appointment = appointments.filter(pk=appointment_id).first()
+    else:
+        appointment = appointments.filter(status=Appointment.Status.BOOKED).order_by("-created_at").first()
+    if row.event_kind == REMINDER:
+        subject = "Reminder: your appointment is coming up"
+        opening = "This is a reminder of your appointment:"
+    else:
+        subject = "Your appointment is booked"
+        opening = "Your appointment is booked:"
+    closing = "If you cannot come, please call the practice to change it."
+    return Email(
+        subject=subject, body="\n".join([opening, "", *_appointment_lines(appointment), "", closing])
+    )
+
+
+_RENDERERS: dict[str, Callable[[NotificationOutbox], Email]] = {
+    Outbox.RecipientKind.CLINICIAN: _clinician_email,
+    Outbox.RecipientKind.PRACTICE: _practice_email,
+    Outbox.RecipientKind.PATIENT: _patient_email,
+}
+
+
+def notification_email(row: NotificationOutbox) -> Email:
+    """The subject and body of ``row``'s e-mail; subjects never name the patient."""
+    return _RENDERERS[row.recipient_kind](row)
+
+
+# --- Claiming and recording ----------------------------------------------------------
+
+
+def retry_delay_seconds(attempts: int) -> int:
+    """How long to wait after the ``attempts``-th failed send: doubling from the base, capped."""
+    base = settings.NOTIFICATION_RETRY_BASE_SECONDS
+    return int(min(base * 2 ** max(attempts - 1, 0), settings.NOTIFICATION_RETRY_MAX_SECONDS))
+
+
+def _due(now: datetime.datetime) -> Q:
+    return Q(status=Outbox.Status.PENDING) & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+
+
+def _lease(now: datetime.datetime) -> dict[str, Any]:
+    return {
+        "next_attempt_at": now + datetime.timedelta(seconds=settings.NOTIFICATION_LEASE_SECONDS),
+        "attempts": F("attempts") + 1,
+    }
+
+
+def _claim_one(notification_id: int) -> bool:
+    """Take the lease on one due row; True only for the one caller whose UPDATE changed it."""
+    now = timezone.now()
+    return Outbox.objects.filter(_due(now), pk=notification_id).update(**_lease(now)) == 1
+
+
+def _claim_batch(limit: int) -> list[int]:
+    """Take the lease on up to ``limit`` due rows that no other worker is claiming right now."""
+    now = timezone.now()
+    with transaction.atomic():
+        ids = list(
+            Outbox.objects.filter(_due(now))
+            .order_by("created_at", "id")
+            .select_for_update(skip_locked=True)
+            .values_list("pk", flat=True)[:limit]
+        )
+        if ids:
+            Outbox.objects.filter(pk__in=ids).update(**_lease(now))
+    return ids
+
+
+def _with_reconnect(step: Callable[[], T], *, tries: int = 4) -> T:
+    """Run a database step, reconnecting and trying again if the connection dropped.
+
+    Used after a row is claimed: giving up there would leave it leased (or sent but not
+    recorded), so a dropped connection is worth a few quick reconnects.
+    """
+    for attempt in range(tries):
+        try:
+            return step()
+        except (OperationalError, InterfaceError):
+            if attempt == tries - 1 or connection.in_atomic_block:
+                raise
+            logger.warning("Database connection lost during delivery; reconnecting (try %s).", attempt + 2)
+            connection.close()
+            time.sleep(0.2 * 2**attempt)
+    raise AssertionError("unreachable")
+
+
+def _record_sent(notification_id: int) -> None:
+    Outbox.objects.filter(pk=notification_id).update(
+        status=Outbox.Status.SENT, sent_at=timezone.now(), next_attempt_at=None, last_error=""
+    )
+
+
+def _record_failure(row: NotificationOutbox, error: Exception) -> None:
+    """Schedule the next attempt with backoff, or mark the row failed after the last one."""
+    last = row.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS
+    Outbox.objects.filter(pk=row.pk).update(
+        status=Outbox.Status.FAILED if last else Outbox.Status.PENDING,
+        next_attempt_at=None
+        if last
+        else timezone.now() + datetime.timedelta(seconds=retry_delay_seconds(row.attempts)),
+        last_error=f"{type(error).__name__}: {error}"[:1000],
+    )
+    # The error text may name an address: the log gets its type only.
+    logger.warning(
+        "Notification %s not sent (attempt %s%s): %s",
+        row.pk,
+        row.attempts,
+        ", giving up" if last else "",
+        type(error).__name__,
+    )
+
+
+def _give_up(row: NotificationOutbox, reason: str) -> None:
+    Outbox.objects.filter(pk=row.pk).update(
+        status=Outbox.Status.FAILED, next_attempt_at=None, last_error=reason
+    )
+    logger.warning("Notification %s failed: %s", row.pk, reason)
+
+
+def _load(ids: Iterable[int]) -> list[NotificationOutbox]:
+    return list(
+        Outbox.objects.select_related("referral").filter(pk__in=list(ids)).order_by("created_at", "id")
+    )
+
+
+def _send_claimed(row: NotificationOutbox, mail_connection: Any = None) -> bool:
+    """Send a row this worker holds the lease on; True when the mail server took it."""
+    if not row.recipient_address:
+        _with_reconnect(lambda: _give_up(row, "No e-mail address on file for this recipient."))
+        return False
+    email = _with_reconnect(lambda: notification_email(row))
+    message = EmailMessage(
+        subject=email.subject, body=email.body, to=[row.recipient_address], connection=mail_connection
+    )
+    try:
+        message.send()
+    except Exception as error:  # any failure of the mail server is retried later, with backoff
+        failure = error
+        _with_reconnect(lambda: _record_failure(row, failure))
+        return False
+    _with_reconnect(lambda: _record_sent(row.pk))
+    return True
+
+
+# --- Services ------------------------------------------------------------------------
+
+
+def notification_deliver(*, notification_id: int) -> bool:
+    """Send one outbox row if it is due and nobody holds it; True when this call sent it.
+
+    Safe to call twice or from two workers at once: only the caller that claims the row
+    sends it; the others return False.
+    """
+    if not _claim_one(notification_id):
+        return False
+    rows = _with_reconnect(lambda: _load([notification_id]))
+    return bool(rows) and _send_claimed(rows[0])
+
+
+def notifications_deliver_due(*, time_budget_seconds: float = 40.0) -> int:
+    """Send every due pending row, a claimed batch at a time; returns how many were sent.
+
+    Stops starting new batches once the time budget is spent (the rest waits for the next
+    sweep). Workers running this at once split the rows between them (``SKIP LOCKED``).
+    """
+    stop_at = time.monotonic() + time_budget_seconds
+    sent = 0
+    with get_connection() as mail_connection:
+        while time.monotonic() < stop_at:
+            ids = _claim_batch(settings.NOTIFICATION_SWEEP_BATCH)
+            if not ids:
+                break
+            for row in _with_reconnect(lambda ids=ids: _load(ids)):  # type: ignore[misc]
+                sent += _send_claimed(row, mail_connection)
+    return sent
+
+
+def deliver_after_commit(notification_ids: list[int]) -> None:
+    """Queue delivery of these rows once the current transaction commits.
+
+    A broker outage never fails the caller (a web request, typically): the publish error is
+    logged without any patient data and the rows stay pending for the periodic sweep.
+    """
+    if notification_ids:
+        transaction.on_commit(lambda: _publish(notification_ids))
+
+
+def _publish(notification_ids: list[int]) -> None:
+    from referrals.tasks import deliver_notification
+
+    for position, notification_id in enumerate(notification_ids):
+        try:
+            deliver_notification.delay(notification_id)
+        except Exception as error:  # the broker (or an eager run) failed: the sweep takes over
+            logger.warning(
+                "Could not queue %s notification(s) starting with %s (%s); the sweep will deliver them.",
+                len(notification_ids) - position,
+                notification_id,
+                type(error).__name__,
+            )
+            return

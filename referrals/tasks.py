@@ -1,0 +1,55 @@
+"""Celery tasks: thin wrappers over the background services, each safe to run twice.
+
+Every task retries a dropped database connection with exponential backoff (capped at a
+minute, six tries); the periodic ones are polled by beat (``CELERY_BEAT_SCHEDULE``) and find
+their due work in the database.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import shared_task
+from django.db import InterfaceError, OperationalError
+
+from referrals import escalation, geocoding, notifications, reminders
+
+RETRYING: dict[str, Any] = {
+    "autoretry_for": (OperationalError, InterfaceError),
+    "retry_backoff": 1,
+    "retry_backoff_max": 60,
+    "retry_jitter": True,
+    "max_retries": 6,
+}
+
+
+@shared_task(**RETRYING)
+def deliver_notification(notification_id: int) -> bool:
+    """Send one outbox row (queued after the commit that wrote it)."""
+    return notifications.notification_deliver(notification_id=notification_id)
+
+
+@shared_task(**RETRYING)
+def deliver_pending_notifications() -> int:
+    """The sweep: send every row still pending (e.g. written while the broker was down)."""
+    return notifications.notifications_deliver_due()
+
+
+@shared_task(**RETRYING)
+def time_out_overdue_referrals() -> int:
+    return escalation.referrals_time_out_overdue()
+
+
+@shared_task(**RETRYING)
+def queue_appointment_reminders() -> int:
+    return reminders.appointment_reminders_queue()
+
+
+@shared_task(**RETRYING)
+def send_overdue_follow_up_digests() -> int:
+    return reminders.practice_digests_send()
+
+
+@shared_task(**RETRYING)
+def geocode_practice_locations() -> int:
+    return geocoding.practice_locations_geocode()
