@@ -159,6 +159,25 @@ def great_circle_km(
     return 2 * radius * math.asin(min(1.0, math.sqrt(h)))
 
 
+def unit_vector(lat: float, lng: float) -> tuple[float, float, float]:
+    """The point's unit vector on the sphere: (cos lat cos lng, cos lat sin lng, sin lat).
+
+    The dot product of two such vectors is the cosine of the central angle between the
+    points, so "within r km" becomes ``dot >= cos(r / R)``: plain arithmetic per row in SQL,
+    yet the exact great-circle test.
+    """
+    phi, lam = math.radians(lat), math.radians(lng)
+    return (math.cos(phi) * math.cos(lam), math.cos(phi) * math.sin(lam), math.sin(phi))
+
+
+def min_closeness(origin: Origin, radius_km: float) -> float:
+    """The smallest dot product of unit vectors of a point within ``radius_km`` of ``origin``.
+
+    On the same sphere as ``great_circle_km`` (the Gaussian radius at the origin).
+    """
+    return math.cos(min(radius_km / earth_radius_km(origin.lat), math.pi))
+
+
 def bounding_box(origin: Origin, radius_km: float) -> tuple[float, float, float, float]:
     """(min_lat, max_lat, min_lng, max_lng) holding every point within ``radius_km`` of origin.
 

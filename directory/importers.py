@@ -382,8 +382,7 @@ def _create_locations(
                 state=address.state,
                 postal_code=address.postal_code,
                 phone=address.phone,
-                latitude=origin.lat,
-                longitude=origin.lng,
+                **PracticeLocation.coordinates(origin.lat, origin.lng),
                 geocode_source=PracticeLocation.GeocodeSource.ZIP_CENTROID,
                 geocoded_at=now,
             )

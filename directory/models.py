@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 from django.utils import timezone
+
+from directory.geo import unit_vector
 
 
 class CatalogEntry(models.Model):
@@ -80,6 +84,11 @@ class PracticeLocation(models.Model):
     phone = models.CharField(max_length=32, blank=True)
     latitude = models.FloatField(null=True, blank=True)
     longitude = models.FloatField(null=True, blank=True)
+    # The point's unit vector on the sphere (geo.unit_vector), kept with latitude/longitude
+    # so a search tests and ranks distance with arithmetic alone: see selectors.
+    unit_x = models.FloatField(null=True, blank=True, editable=False)
+    unit_y = models.FloatField(null=True, blank=True, editable=False)
+    unit_z = models.FloatField(null=True, blank=True, editable=False)
     geocode_source = models.CharField(
         max_length=20, choices=GeocodeSource.choices, default=GeocodeSource.ZIP_CENTROID
     )
@@ -91,12 +100,58 @@ class PracticeLocation(models.Model):
     class Meta:
         ordering = ["practice__name", "city"]
         indexes = [
-            # The bounding-box prefilter of every directory search.
-            models.Index(fields=["latitude", "longitude"], name="location_lat_lng_idx"),
+            # The bounding-box prefilter of every directory search. The unit vector and id
+            # ride along so the radius test is answered from the index alone (no table reads).
+            models.Index(
+                fields=["latitude", "longitude", "unit_x", "unit_y", "unit_z", "id"],
+                name="location_lat_lng_unit_idx",
+            ),
+        ]
+        constraints = [
+            # A located row without its vector would silently drop out of every search,
+            # so writes that bypass save() (bulk_create) and forget coordinates() fail loudly.
+            models.CheckConstraint(
+                condition=(
+                    models.Q(latitude__isnull=True)
+                    | models.Q(longitude__isnull=True)
+                    | models.Q(unit_x__isnull=False, unit_y__isnull=False, unit_z__isnull=False)
+                ),
+                name="location_unit_vector_matches_coordinates",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.address_line1}, {self.city}, {self.state} {self.postal_code}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.refresh_unit_vector()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"latitude", "longitude"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "unit_x", "unit_y", "unit_z"}
+        super().save(*args, **kwargs)
+
+    @staticmethod
+    def coordinates(latitude: float | None, longitude: float | None) -> dict[str, float | None]:
+        """Field values placing a location at a point: latitude, longitude and its unit vector.
+
+        For writes that bypass ``save()``: ``PracticeLocation(**PracticeLocation.coordinates(...))``.
+        Either coordinate None gives an unlocated row: no vector, so no search finds it.
+        """
+        if latitude is None or longitude is None:
+            return {
+                "latitude": latitude,
+                "longitude": longitude,
+                "unit_x": None,
+                "unit_y": None,
+                "unit_z": None,
+            }
+        x, y, z = unit_vector(latitude, longitude)
+        return {"latitude": latitude, "longitude": longitude, "unit_x": x, "unit_y": y, "unit_z": z}
+
+    def refresh_unit_vector(self) -> None:
+        """Recompute the unit vector from latitude/longitude (none while either is missing)."""
+        for name, value in self.coordinates(self.latitude, self.longitude).items():
+            setattr(self, name, value)
 
     @property
     def zip5(self) -> str:

@@ -1,14 +1,17 @@
 """Reads of the public directory: who is near a place, one provider, the catalog.
 
-Geosearch runs in the database on SQLite and PostgreSQL alike: an indexed
-bounding-box prefilter on latitude/longitude (``location_lat_lng_idx``), then the
-exact haversine distance, computed, filtered and ordered in SQL. Providers and
-practices share one distance expression, ``distance_km_expression``.
+Geosearch runs in the database on SQLite and PostgreSQL alike, with arithmetic only:
+each location stores its unit vector on the sphere (``geo.unit_vector``), and the dot
+product with the origin's vector is the cosine of the central angle between them. An
+indexed bounding-box prefilter on latitude/longitude (``location_lat_lng_unit_idx``,
+which also carries the vector) narrows the rows, ``closeness >= cos(radius / R)`` is the
+exact great-circle radius test, and ordering by closeness, largest first, is ordering
+by exact distance. Kilometres are computed in Python for the rows a caller gets
+(``geo.great_circle_km``, the same sphere), never per row in SQL.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, overload
@@ -17,58 +20,39 @@ from django.db.models import (
     Count,
     F,
     FloatField,
-    Min,
+    Max,
     Prefetch,
     Q,
     QuerySet,
     Value,
     Window,
 )
-from django.db.models.functions import ASin, Cos, Sqrt
-from django.db.models.lookups import LessThanOrEqual
+from django.db.models.lookups import GreaterThanOrEqual
 from django.shortcuts import get_object_or_404
 
-from directory.geo import Origin, bounding_box, earth_radius_km
+from directory.geo import Origin, bounding_box, great_circle_km, min_closeness, unit_vector
 from directory.models import Condition, Practice, PracticeLocation, Procedure, Provider
 
 LOCATIONS_IN_RADIUS_ATTR = "locations_in_radius"
 
 
-DEGREES_TO_RADIANS = math.pi / 180
+def closeness_expression(origin: Origin, *, prefix: str = "") -> Any:
+    """SQL expression for the dot product of the row's unit vector with ``origin``'s.
 
-
-def haversine_expression(origin: Origin, *, lat_field: str = "latitude", lng_field: str = "longitude") -> Any:
-    """SQL expression for hav(central angle) between ``origin`` and the row: 0 here, 1 at the antipode.
-
-    Written as (1 - cos d)/2 rather than sin^2(d/2): three COS calls per row and plain
-    arithmetic for the rest, which matters on SQLite, where each math function is a
-    Python callback. ``lat_field``/``lng_field`` may traverse relations.
+    The cosine of the central angle: 1 at the origin, falling with distance, so larger
+    is nearer. Three multiplications and two additions per row, no function calls (which
+    on SQLite would each be a Python callback). ``prefix`` may traverse relations.
     """
-    # The origin's terms are constants: fold them here rather than in every row's SQL.
-    phi0 = math.radians(origin.lat)
-    lambda0 = math.radians(origin.lng)
-    phi = F(lat_field) * _float(DEGREES_TO_RADIANS)
-    d_lambda = F(lng_field) * _float(DEGREES_TO_RADIANS) - _float(lambda0)
-    one = _float(1.0)
-    return (one - Cos(phi - _float(phi0))) / _float(2.0) + _float(math.cos(phi0) / 2) * Cos(phi) * (
-        one - Cos(d_lambda)
+    x, y, z = unit_vector(origin.lat, origin.lng)
+    return (
+        F(f"{prefix}unit_x") * _float(x) + F(f"{prefix}unit_y") * _float(y) + F(f"{prefix}unit_z") * _float(z)
     )
 
 
-def km_from_haversine(origin: Origin, haversine: Any) -> Any:
-    """SQL expression turning a haversine expression (or aggregate) into kilometres."""
-    return _float(2 * earth_radius_km(origin.lat)) * ASin(Sqrt(haversine))
-
-
-def distance_km_expression(
-    origin: Origin, *, lat_field: str = "latitude", lng_field: str = "longitude"
-) -> Any:
-    """SQL expression for the great-circle distance in km from ``origin`` to the row's coordinates.
-
-    Same sphere as ``geo.great_circle_km``: the Gaussian radius at the origin's latitude,
-    which keeps it within ~0.3% of the geodesic distance.
-    """
-    return km_from_haversine(origin, haversine_expression(origin, lat_field=lat_field, lng_field=lng_field))
+def location_distance_km(origin: Origin, location: PracticeLocation) -> float:
+    """Great-circle km from ``origin`` to a located ``location``, on the search's sphere."""
+    assert location.latitude is not None and location.longitude is not None
+    return great_circle_km(origin.lat, origin.lng, location.latitude, location.longitude)
 
 
 def _float(value: float) -> Value:
@@ -76,18 +60,16 @@ def _float(value: float) -> Value:
 
 
 def _within_radius(origin: Origin, radius_km: float, *, prefix: str = "") -> Q:
-    """Bounding box (index-served) AND exact distance <= radius, for fields under ``prefix``.
+    """Bounding box (index-served) AND exact great-circle distance <= radius, under ``prefix``.
 
-    The distance test compares the haversine with hav(radius / R): the same circle as
-    ``distance <= radius`` without the ASIN and SQRT per row.
+    The distance test is ``closeness >= cos(radius / R)``: the same circle as
+    ``distance <= radius``, answered from the index's columns alone.
     """
     min_lat, max_lat, min_lng, max_lng = bounding_box(origin, radius_km)
     lat_field, lng_field = f"{prefix}latitude", f"{prefix}longitude"
-    angle = min(radius_km / earth_radius_km(origin.lat), math.pi)
     return Q(
-        LessThanOrEqual(
-            haversine_expression(origin, lat_field=lat_field, lng_field=lng_field),
-            _float((1 - math.cos(angle)) / 2),
+        GreaterThanOrEqual(
+            closeness_expression(origin, prefix=prefix), _float(min_closeness(origin, radius_km))
         ),
         **{f"{lat_field}__gte": min_lat, f"{lat_field}__lte": max_lat},
         **{f"{lng_field}__gte": min_lng, f"{lng_field}__lte": max_lng},
@@ -98,10 +80,11 @@ class ProvidersNear:
     """The result of a provider search: counts and slices in SQL, like a queryset.
 
     ``count()`` and ``len()`` give the number of providers found; slicing runs one
-    aggregate query ranking provider ids by distance (grouped by id alone, so the
+    aggregate query ranking provider ids by closeness (grouped by id alone, so the
     database sorts narrow rows), then fetches just that page's providers with their
     locations in the radius and catalog entries. Each provider returned carries
-    ``distance_km``, ``nearest_location`` and ``nearest_location_id``.
+    ``distance_km`` (to its nearest location, computed here for the page only),
+    ``nearest_location`` and ``nearest_location_id``.
 
     ``page(number, size)`` gets a page and the total from the same ranking query
     (a ``COUNT(*) OVER ()`` window), saving the separate count on the hot path.
@@ -132,32 +115,31 @@ class ProvidersNear:
     def __getitem__(self, index: int | slice) -> Any:
         if isinstance(index, int):
             return self[index : index + 1][0]
-        ranked = list(self._ranked.values_list("pk", "distance_km")[index])  # type: ignore[misc]
+        ranked = list(self._ranked.values_list("pk", flat=True)[index])
         return self._hydrate(ranked)
 
     def page(self, number: int, size: int) -> tuple[list[Any], int]:
         """(the providers on page ``number`` of ``size``, the total found); pages count from 1."""
         offset = (number - 1) * size
         rows = list(
-            self._ranked.annotate(total=Window(Count("pk"))).values_list("pk", "distance_km", "total")[
+            self._ranked.annotate(total=Window(Count("pk"))).values_list("pk", "total")[
                 offset : offset + size
             ]
         )
         if rows:
-            self._count = rows[0][2]
+            self._count = rows[0][1]
         elif offset == 0:
             self._count = 0
-        return self._hydrate([(pk, distance_km) for pk, distance_km, _ in rows]), self.count()
+        return self._hydrate([pk for pk, _ in rows]), self.count()
 
-    def _hydrate(self, ranked: list[tuple[int, float]]) -> list[Any]:
-        if not ranked:
+    def _hydrate(self, ids: list[int]) -> list[Any]:
+        if not ids:
             return []
-        ids = [pk for pk, _ in ranked]
         nearby_locations = (
             PracticeLocation.objects.filter(_within_radius(self._origin, self._radius_km))
-            .annotate(distance_km=distance_km_expression(self._origin))
+            .annotate(closeness=closeness_expression(self._origin))
             .select_related("practice")
-            .order_by("distance_km", "pk")
+            .order_by("-closeness", "pk")
         )
         providers = Provider.objects.filter(pk__in=ids).prefetch_related(
             Prefetch("locations", queryset=nearby_locations, to_attr=LOCATIONS_IN_RADIUS_ATTR),
@@ -167,10 +149,10 @@ class ProvidersNear:
         )
         by_id = {provider.pk: provider for provider in providers}
         page: list[Any] = []
-        for pk, distance_km in ranked:
+        for pk in ids:
             provider: Any = by_id[pk]
             nearby = getattr(provider, LOCATIONS_IN_RADIUS_ATTR)
-            provider.distance_km = distance_km
+            provider.distance_km = location_distance_km(self._origin, nearby[0]) if nearby else None
             provider.nearest_location = nearby[0] if nearby else None
             provider.nearest_location_id = nearby[0].pk if nearby else None
             page.append(provider)
@@ -202,17 +184,14 @@ def providers_near(
         filters &= Q(languages__code=language)
     if accepting is not None:
         filters &= Q(accepting_new_patients=accepting)
-    haversine = haversine_expression(
-        origin, lat_field="locations__latitude", lng_field="locations__longitude"
-    )
-    # One filter() call so the radius test and the Min() share the same location join;
-    # values("pk") first so the aggregate groups by the id alone. The nearest location
-    # has the smallest haversine: only that one per provider is turned into km.
+    # One filter() call so the radius test and the Max() share the same location join;
+    # values("pk") first so the aggregate groups by the id alone. A provider's nearest
+    # location is its closest: the largest dot product.
     ranked = (
         Provider.objects.filter(filters)
         .values("pk")
-        .annotate(distance_km=km_from_haversine(origin, Min(haversine)))
-        .order_by("distance_km", "last_name", "first_name", "npi")
+        .annotate(closeness=Max(closeness_expression(origin, prefix="locations__")))
+        .order_by("-closeness", "last_name", "first_name", "npi")
     )
     return ProvidersNear(ranked=ranked, origin=origin, radius_km=radius_km)
 
@@ -248,8 +227,8 @@ def practices_near(
         PracticeLocation.objects.filter(
             _within_radius(origin, radius_km) & Q(practice__accepting_referrals=True) & provider_filter
         )
-        .annotate(distance_km=distance_km_expression(origin))
-        .order_by("distance_km", "practice__name", "practice_id", "pk")
+        .annotate(closeness=closeness_expression(origin))
+        .order_by("-closeness", "practice__name", "practice_id", "pk")
         .select_related("practice")
         .distinct()
     )
@@ -259,7 +238,7 @@ def practices_near(
             nearest[location.practice_id] = PracticeDistance(
                 practice=location.practice,
                 location=location,
-                distance_km=location.distance_km,
+                distance_km=location_distance_km(origin, location),
             )
     return list(nearest.values())
 

@@ -28,7 +28,7 @@ from django.core.management.color import no_style
 from django.db import connections, models, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 
-from directory.geo import _zip_index
+from directory.geo import _zip_index, unit_vector
 from directory.models import Condition, Language, Practice, PracticeLocation, Procedure, Provider
 
 # About 0.01 degrees (~1 km): spreads an area's offices around its ZIP centroid.
@@ -86,6 +86,11 @@ def _write_rows(
             cursor.executemany(sql, batch)
             written += len(batch)
     return written
+
+
+def _located(lat: float, lng: float) -> tuple[float, ...]:
+    """Latitude, longitude and unit vector: the location columns in model order."""
+    return (lat, lng, *unit_vector(lat, lng))
 
 
 def _next_id(model: type[models.Model], using: str) -> int:
@@ -172,8 +177,10 @@ def populate_directory(*, locations: int, seed: int = 0, using: str = "default")
                     place.state,
                     zip_code,
                     f"555-{rng.randint(0, 9999):04d}",
-                    place.lat + rng.uniform(-JITTER_DEGREES, JITTER_DEGREES),
-                    place.lng + rng.uniform(-JITTER_DEGREES, JITTER_DEGREES),
+                    *_located(
+                        place.lat + rng.uniform(-JITTER_DEGREES, JITTER_DEGREES),
+                        place.lng + rng.uniform(-JITTER_DEGREES, JITTER_DEGREES),
+                    ),
                     PracticeLocation.GeocodeSource.ZIP_CENTROID.value,
                     now,
                     None,
@@ -215,6 +222,7 @@ def populate_directory(*, locations: int, seed: int = 0, using: str = "default")
         for pid, _sites in plan
     ]
     assert len(provider_rows[0]) == len(_columns(Provider))
+    assert len(location_rows[0]) == len(_columns(PracticeLocation))
 
     # One transaction: on SQLite, autocommit would sync the file after every row.
     with transaction.atomic(using=using), connection.constraint_checks_disabled():
