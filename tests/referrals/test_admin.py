@@ -108,6 +108,16 @@ def test_referral_changelist_lists_only_the_offices_own_patients(client, scene, 
         assert name not in html
 
 
+@pytest.mark.parametrize("view", ["history", "delete"])
+def test_another_offices_referral_history_and_delete_pages_are_404s(client, scene, view):
+    url = reverse(f"admin:referrals_referral_{view}", args=[scene["summit_referral"].pk])
+
+    response = signed_in(client, scene["lakeside_staff"]).get(url)
+
+    assert response.status_code == 404
+    assert "Nguyen" not in response.content.decode()
+
+
 def test_a_clinician_is_sent_to_the_admin_login(client, scene):
     response = signed_in(client, scene["clinician"]).get(CHANGELIST)
 
