@@ -19,7 +19,15 @@ from urllib.parse import urlsplit
 import pytest
 from django.conf import settings
 from django.test import Client
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Route, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Page,
+    Playwright,
+    Route,
+    sync_playwright,
+)
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM refuses to run
 # beside one unless told it is safe (it is: the loop only drives the browser). Django reads
@@ -83,68 +91,85 @@ class PageProblems:
         return self.script_errors + self.policy_refusals + self.outside_requests
 
 
-def _screenshot_name(nodeid: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]+", "_", nodeid.split("::", 1)[-1]).strip("_") + ".png"
+def _screenshot_name(nodeid: str, index: int) -> str:
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", nodeid.split("::", 1)[-1]).strip("_")
+    return f"{name}.png" if index == 0 else f"{name}-{index + 1}.png"
+
+
+def _session_cookie(user: Any, url: str) -> dict[str, Any]:
+    """A cookie for a session made on the server, as if ``user`` had just logged in."""
+    client = Client()
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    return {
+        "name": settings.SESSION_COOKIE_NAME,
+        "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+        "url": url,
+    }
 
 
 @pytest.fixture
-def context(browser: Browser, live_server: Any) -> Iterator[BrowserContext]:
-    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(DEFAULT_TIMEOUT_MS)
-    yield context
-    context.close()
+def new_page(
+    browser: Browser, live_server: Any, request: pytest.FixtureRequest
+) -> Iterator[Callable[..., Page]]:
+    """Open a page in a browser context of its own, signed in as ``user`` if one is given.
 
-
-@pytest.fixture
-def page(context: BrowserContext, live_server: Any, request: pytest.FixtureRequest) -> Iterator[Page]:
-    """A page that may reach the live server only, checked for script errors and CSP refusals."""
-    problems = PageProblems()
+    Each page may reach the live server only and is checked for script errors and Content
+    Security Policy refusals when the test ends, after its screenshot is saved.
+    """
     server = urlsplit(live_server.url).netloc
+    opened: list[tuple[BrowserContext, Page, PageProblems]] = []
 
-    def only_the_live_server(route: Route) -> None:
-        url = urlsplit(route.request.url)
-        if url.scheme in {"data", "blob"} or url.netloc == server:
-            if url.path.startswith(TILE_PATH):
-                route.fulfill(status=200, content_type="image/png", body=BLANK_TILE)
-            else:
-                route.continue_()
-            return
-        problems.outside_requests.append(f"request outside the test server: {route.request.url}")
-        route.abort()
+    def _new_page(user: Any = None) -> Page:
+        problems = PageProblems()
 
-    context.route("**/*", only_the_live_server)
-    page = context.new_page()
-    page.on("pageerror", lambda error: problems.script_errors.append(f"script error: {error}"))
-    page.on(
-        "console",
-        lambda message: (
-            problems.policy_refusals.append(f"refused by the page's policy: {message.text}")
-            if message.type == "error" and "Content Security Policy" in message.text
-            else None
-        ),
-    )
-    yield page
+        def only_the_live_server(route: Route) -> None:
+            url = urlsplit(route.request.url)
+            if url.scheme in {"data", "blob"} or url.netloc == server:
+                if url.path.startswith(TILE_PATH):
+                    route.fulfill(status=200, content_type="image/png", body=BLANK_TILE)
+                else:
+                    route.continue_()
+                return
+            problems.outside_requests.append(f"request outside the test server: {route.request.url}")
+            route.abort()
+
+        context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
+        context.set_default_timeout(DEFAULT_TIMEOUT_MS)
+        context.route("**/*", only_the_live_server)
+        if user is not None:
+            context.add_cookies([_session_cookie(user, live_server.url)])  # type: ignore[list-item]
+        page = context.new_page()
+        page.on("pageerror", lambda error: problems.script_errors.append(f"script error: {error}"))
+        page.on("console", lambda message: _note_policy_refusal(message, problems))
+        opened.append((context, page, problems))
+        return page
+
+    yield _new_page
     OUTPUT_DIR.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=OUTPUT_DIR / _screenshot_name(request.node.nodeid), full_page=True)
-    assert not problems.all(), problems.all()
+    for index, (context, page, _) in enumerate(opened):
+        page.screenshot(path=OUTPUT_DIR / _screenshot_name(request.node.nodeid, index), full_page=True)
+        context.close()
+    problems_seen = [problem for *_, problems in opened for problem in problems.all()]
+    assert not problems_seen, problems_seen
+
+
+def _note_policy_refusal(message: ConsoleMessage, problems: PageProblems) -> None:
+    if message.type == "error" and "Content Security Policy" in message.text:
+        problems.policy_refusals.append(f"refused by the page's policy: {message.text}")
 
 
 @pytest.fixture
-def sign_in(context: BrowserContext, live_server: Any) -> Callable[[Any], None]:
-    """Sign ``user`` in by handing the browser a session made on the server (no password typed)."""
+def page(new_page: Callable[..., Page]) -> Page:
+    """An anonymous visitor's page."""
+    return new_page()
+
+
+@pytest.fixture
+def sign_in(page: Page, live_server: Any) -> Callable[[Any], None]:
+    """Sign ``page``'s browser in as a user by handing it a server-made session (no password typed)."""
 
     def _sign_in(user: Any) -> None:
-        client = Client()
-        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
-        context.add_cookies(
-            [
-                {
-                    "name": settings.SESSION_COOKIE_NAME,
-                    "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                    "url": live_server.url,
-                }
-            ]
-        )
+        page.context.add_cookies([_session_cookie(user, live_server.url)])  # type: ignore[list-item]
 
     return _sign_in
 
