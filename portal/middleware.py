@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Callable
 from typing import Any
 
@@ -22,7 +23,24 @@ RATE_LIMITED_VIEWS: dict[tuple[str, str], str] = {
     ("directory:provider", "POST"): "listing_report",
 }
 
+# Clients whose address cannot be read share one budget rather than escaping the limit.
+UNKNOWN_CLIENT = "0.0.0.0"  # noqa: S104 (a bucket name, not a bind address)
+
 TOO_MANY_REQUESTS = "Too many requests from your address. Please wait a minute and try again."
+
+
+def client_address(request: HttpRequest) -> str:
+    """The client's IP address from ``RATE_LIMIT_CLIENT_ADDRESS_HEADER`` (the first, for a list).
+
+    A missing or malformed value (a forged X-Forwarded-For, say) gives ``UNKNOWN_CLIENT``
+    instead of an error, so a bad header can never turn a public page into a 500.
+    """
+    raw = request.META.get(settings.RATE_LIMIT_CLIENT_ADDRESS_HEADER, "")
+    candidate = str(raw).split(",")[0].strip()
+    try:
+        return str(ipaddress.ip_address(candidate))
+    except ValueError:
+        return UNKNOWN_CLIENT
 
 
 def is_patient_data_path(path: str) -> bool:

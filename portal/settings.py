@@ -320,8 +320,9 @@ PUBLIC_RATE_LIMITS = {
     "listing_report": env.str("RATE_LIMIT_LISTING_REPORT", default="10/h"),
 }
 RATELIMIT_USE_CACHE = "default"
-# Behind a proxy, name the header that carries the client address (e.g. HTTP_X_REAL_IP).
-RATELIMIT_IP_META_KEY = env.str("RATELIMIT_IP_META_KEY", default="") or None
+# Behind a proxy, name the request header that carries the client address (e.g. HTTP_X_REAL_IP).
+RATE_LIMIT_CLIENT_ADDRESS_HEADER = env.str("RATE_LIMIT_CLIENT_ADDRESS_HEADER", default="REMOTE_ADDR")
+RATELIMIT_IP_META_KEY = "portal.middleware.client_address"
 
 # Responses under these paths may carry patient or symptom data: never cached anywhere.
 PATIENT_DATA_PATH_PREFIXES = [

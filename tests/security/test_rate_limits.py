@@ -87,3 +87,33 @@ def test_signed_in_referral_work_is_not_rate_limited(client: Client, clinician: 
     client.force_login(clinician)
 
     assert statuses(5, lambda: client.get("/api/v1/referrals/")) == [200] * 5
+
+
+@pytest.mark.parametrize("address", ["", "not-an-address", "999.1.1.1"])
+def test_a_request_without_a_readable_address_is_limited_not_broken(client: Client, address: str) -> None:
+    codes = statuses(
+        3,
+        lambda: client.post(
+            "/api/v1/triage/assessments/",
+            SELF_CHECK_BODY,
+            content_type="application/json",
+            REMOTE_ADDR=address,
+        ),
+    )
+
+    assert codes == [201, 201, 429]
+
+
+def test_the_client_address_header_is_configurable_for_a_proxy(client: Client, settings: Any) -> None:
+    settings.RATE_LIMIT_CLIENT_ADDRESS_HEADER = "HTTP_X_REAL_IP"
+
+    def check_from(address: str) -> int:
+        return client.post(
+            "/api/v1/triage/assessments/",
+            SELF_CHECK_BODY,
+            content_type="application/json",
+            HTTP_X_REAL_IP=address,
+        ).status_code
+
+    assert [check_from("203.0.113.7") for _ in range(3)] == [201, 201, 429]
+    assert check_from("198.51.100.20") == 201

@@ -1,0 +1,43 @@
+"""The published OpenAPI schema is valid and lists the errors clients will meet."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from django.core.management import call_command
+
+
+def generated_schema(tmp_path: Path) -> dict[str, Any]:
+    target = tmp_path / "schema.yaml"
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(target))
+    return yaml.safe_load(target.read_text())
+
+
+def test_the_schema_validates_without_a_warning(tmp_path: Path) -> None:
+    schema = generated_schema(tmp_path)
+
+    assert schema["openapi"].startswith("3.")
+    assert "/api/v1/providers/" in schema["paths"]
+
+
+def test_every_operation_with_input_documents_a_400(tmp_path: Path) -> None:
+    paths = generated_schema(tmp_path)["paths"]
+
+    missing = [
+        f"{method.upper()} {path}"
+        for path, operations in paths.items()
+        for method, operation in operations.items()
+        if (operation.get("parameters") or "requestBody" in operation) and "400" not in operation["responses"]
+    ]
+    assert missing == []
+
+
+def test_signed_in_operations_document_a_403_and_public_search_a_429(tmp_path: Path) -> None:
+    paths = generated_schema(tmp_path)["paths"]
+
+    assert "403" in paths["/api/v1/referrals/"]["get"]["responses"]
+    assert "404" in paths["/api/v1/referrals/{public_id}/"]["get"]["responses"]
+    assert "429" in paths["/api/v1/providers/"]["get"]["responses"]
+    assert "429" in paths["/api/v1/triage/assessments/"]["post"]["responses"]
