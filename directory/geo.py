@@ -159,6 +159,22 @@ def great_circle_km(
     return 2 * radius * math.asin(min(1.0, math.sqrt(h)))
 
 
+# Height of the latitude bands that key the location index: a search scans a few bands,
+# each over its bounding box's longitude range only (a plain (lat, lng) index would read
+# every location in the box's latitude range, coast to coast).
+LAT_BAND_DEGREES = 0.25
+
+
+def lat_band(lat: float) -> int:
+    """The number of the latitude band holding ``lat`` (bands are ``LAT_BAND_DEGREES`` high)."""
+    return math.floor(lat / LAT_BAND_DEGREES)
+
+
+def lat_bands(min_lat: float, max_lat: float) -> list[int]:
+    """Every band number from the one holding ``min_lat`` to the one holding ``max_lat``."""
+    return list(range(lat_band(min_lat), lat_band(max_lat) + 1))
+
+
 def unit_vector(lat: float, lng: float) -> tuple[float, float, float]:
     """The point's unit vector on the sphere: (cos lat cos lng, cos lat sin lng, sin lat).
 

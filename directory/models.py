@@ -7,7 +7,7 @@ from typing import Any
 from django.db import models
 from django.utils import timezone
 
-from directory.geo import unit_vector
+from directory import geo
 
 
 class CatalogEntry(models.Model):
@@ -89,6 +89,8 @@ class PracticeLocation(models.Model):
     unit_x = models.FloatField(null=True, blank=True, editable=False)
     unit_y = models.FloatField(null=True, blank=True, editable=False)
     unit_z = models.FloatField(null=True, blank=True, editable=False)
+    # geo.lat_band(latitude): leads the search index so a search reads only its box.
+    lat_band = models.IntegerField(null=True, blank=True, editable=False)
     geocode_source = models.CharField(
         max_length=20, choices=GeocodeSource.choices, default=GeocodeSource.ZIP_CENTROID
     )
@@ -100,23 +102,29 @@ class PracticeLocation(models.Model):
     class Meta:
         ordering = ["practice__name", "city"]
         indexes = [
-            # The bounding-box prefilter of every directory search. The unit vector and id
-            # ride along so the radius test is answered from the index alone (no table reads).
+            # The bounding-box prefilter of every directory search: per latitude band, a
+            # longitude range. The unit vector and id ride along so the radius test is
+            # answered from the index alone (no table reads).
             models.Index(
-                fields=["latitude", "longitude", "unit_x", "unit_y", "unit_z", "id"],
-                name="location_lat_lng_unit_idx",
+                fields=["lat_band", "longitude", "latitude", "unit_x", "unit_y", "unit_z", "id"],
+                name="location_band_lng_unit_idx",
             ),
         ]
         constraints = [
-            # A located row without its vector would silently drop out of every search,
+            # A located row without its search keys would silently drop out of every search,
             # so writes that bypass save() (bulk_create) and forget coordinates() fail loudly.
             models.CheckConstraint(
                 condition=(
                     models.Q(latitude__isnull=True)
                     | models.Q(longitude__isnull=True)
-                    | models.Q(unit_x__isnull=False, unit_y__isnull=False, unit_z__isnull=False)
+                    | models.Q(
+                        unit_x__isnull=False,
+                        unit_y__isnull=False,
+                        unit_z__isnull=False,
+                        lat_band__isnull=False,
+                    )
                 ),
-                name="location_unit_vector_matches_coordinates",
+                name="location_search_keys_match_coordinates",
             ),
         ]
 
@@ -124,32 +132,38 @@ class PracticeLocation(models.Model):
         return f"{self.address_line1}, {self.city}, {self.state} {self.postal_code}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        self.refresh_unit_vector()
+        self.refresh_search_keys()
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and {"latitude", "longitude"} & set(update_fields):
-            kwargs["update_fields"] = {*update_fields, "unit_x", "unit_y", "unit_z"}
+            kwargs["update_fields"] = {*update_fields, "unit_x", "unit_y", "unit_z", "lat_band"}
         super().save(*args, **kwargs)
 
     @staticmethod
     def coordinates(latitude: float | None, longitude: float | None) -> dict[str, float | None]:
-        """Field values placing a location at a point: latitude, longitude and its unit vector.
+        """Field values placing a location at a point: latitude, longitude and their search keys.
 
         For writes that bypass ``save()``: ``PracticeLocation(**PracticeLocation.coordinates(...))``.
-        Either coordinate None gives an unlocated row: no vector, so no search finds it.
+        The search keys are the unit vector and the latitude band. Either coordinate None
+        gives an unlocated row: no keys, so no search finds it.
         """
         if latitude is None or longitude is None:
             return {
                 "latitude": latitude,
                 "longitude": longitude,
-                "unit_x": None,
-                "unit_y": None,
-                "unit_z": None,
+                **dict.fromkeys(("unit_x", "unit_y", "unit_z", "lat_band")),
             }
-        x, y, z = unit_vector(latitude, longitude)
-        return {"latitude": latitude, "longitude": longitude, "unit_x": x, "unit_y": y, "unit_z": z}
+        x, y, z = geo.unit_vector(latitude, longitude)
+        return {
+            "latitude": latitude,
+            "longitude": longitude,
+            "unit_x": x,
+            "unit_y": y,
+            "unit_z": z,
+            "lat_band": geo.lat_band(latitude),
+        }
 
-    def refresh_unit_vector(self) -> None:
-        """Recompute the unit vector from latitude/longitude (none while either is missing)."""
+    def refresh_search_keys(self) -> None:
+        """Recompute the search keys from latitude/longitude (none while either is missing)."""
         for name, value in self.coordinates(self.latitude, self.longitude).items():
             setattr(self, name, value)
 

@@ -3,8 +3,8 @@
 Geosearch runs in the database on SQLite and PostgreSQL alike, with arithmetic only:
 each location stores its unit vector on the sphere (``geo.unit_vector``), and the dot
 product with the origin's vector is the cosine of the central angle between them. An
-indexed bounding-box prefilter on latitude/longitude (``location_lat_lng_unit_idx``,
-which also carries the vector) narrows the rows, ``closeness >= cos(radius / R)`` is the
+indexed bounding-box prefilter (``location_band_lng_unit_idx``: latitude band, then
+longitude, carrying the vector) narrows the rows, ``closeness >= cos(radius / R)`` is the
 exact great-circle radius test, and ordering by closeness, largest first, is ordering
 by exact distance. Kilometres are computed in Python for the rows a caller gets
 (``geo.great_circle_km``, the same sphere), never per row in SQL.
@@ -30,7 +30,7 @@ from django.db.models import (
 from django.db.models.lookups import GreaterThanOrEqual
 from django.shortcuts import get_object_or_404
 
-from directory.geo import Origin, bounding_box, great_circle_km, min_closeness, unit_vector
+from directory.geo import Origin, bounding_box, great_circle_km, lat_bands, min_closeness, unit_vector
 from directory.models import Condition, Practice, PracticeLocation, Procedure, Provider
 
 LOCATIONS_IN_RADIUS_ATTR = "locations_in_radius"
@@ -62,7 +62,8 @@ def _float(value: float) -> Value:
 def _within_radius(origin: Origin, radius_km: float, *, prefix: str = "") -> Q:
     """Bounding box (index-served) AND exact great-circle distance <= radius, under ``prefix``.
 
-    The distance test is ``closeness >= cos(radius / R)``: the same circle as
+    The index is read per latitude band, over the box's longitude range only. The
+    distance test is ``closeness >= cos(radius / R)``: the same circle as
     ``distance <= radius``, answered from the index's columns alone.
     """
     min_lat, max_lat, min_lng, max_lng = bounding_box(origin, radius_km)
@@ -71,6 +72,7 @@ def _within_radius(origin: Origin, radius_km: float, *, prefix: str = "") -> Q:
         GreaterThanOrEqual(
             closeness_expression(origin, prefix=prefix), _float(min_closeness(origin, radius_km))
         ),
+        **{f"{prefix}lat_band__in": lat_bands(min_lat, max_lat)},
         **{f"{lat_field}__gte": min_lat, f"{lat_field}__lte": max_lat},
         **{f"{lng_field}__gte": min_lng, f"{lng_field}__lte": max_lng},
     )

@@ -28,7 +28,7 @@ from django.core.management.color import no_style
 from django.db import connections, models, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 
-from directory.geo import _zip_index, unit_vector
+from directory.geo import _zip_index, lat_band, unit_vector
 from directory.models import Condition, Language, Practice, PracticeLocation, Procedure, Provider
 
 # About 0.01 degrees (~1 km): spreads an area's offices around its ZIP centroid.
@@ -89,8 +89,8 @@ def _write_rows(
 
 
 def _located(lat: float, lng: float) -> tuple[float, ...]:
-    """Latitude, longitude and unit vector: the location columns in model order."""
-    return (lat, lng, *unit_vector(lat, lng))
+    """Latitude, longitude, unit vector and latitude band: the location columns in model order."""
+    return (lat, lng, *unit_vector(lat, lng), lat_band(lat))
 
 
 def _next_id(model: type[models.Model], using: str) -> int:

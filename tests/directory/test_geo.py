@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 from typing import Any, ClassVar
 
@@ -16,7 +17,11 @@ from directory.geo import (
     bounding_box,
     geocode_address,
     great_circle_km,
+    lat_band,
+    lat_bands,
+    min_closeness,
     resolve_place,
+    unit_vector,
     zip_centroid,
 )
 
@@ -98,6 +103,35 @@ def test_distance_holds_at_the_low_latitude_and_high_latitude_edges(place):
         assert great_circle_km(start.lat, start.lng, end.latitude, end.longitude) == pytest.approx(
             400, rel=0.005
         )
+
+
+def test_unit_vector_dot_product_is_the_cosine_of_the_great_circle_angle():
+    rng = random.Random(7)
+    for _ in range(500):
+        a = (rng.uniform(-80, 80), rng.uniform(-180, 180))
+        b = (a[0] + rng.uniform(-4, 4), a[1] + rng.uniform(-4, 4))
+        dot = sum(p * q for p, q in zip(unit_vector(*a), unit_vector(*b), strict=True))
+        radius = geo.earth_radius_km(a[0])
+        assert math.acos(min(1.0, dot)) * radius == pytest.approx(great_circle_km(*a, *b), abs=1e-6)
+
+
+def test_closeness_threshold_keeps_just_inside_the_radius_and_drops_just_outside():
+    origin = resolve_place("80202")
+    threshold = min_closeness(origin, 40)
+    origin_vector = unit_vector(origin.lat, origin.lng)
+    for km, inside in ((39.9, True), (40.1, False)):
+        end = geodesic(kilometers=km).destination((origin.lat, origin.lng), 30)
+        dot = sum(p * q for p, q in zip(origin_vector, unit_vector(end.latitude, end.longitude), strict=True))
+        assert (dot >= threshold) is inside
+
+
+def test_latitude_bands_cover_a_box_in_both_hemispheres():
+    assert lat_band(0.1) == 0
+    assert lat_band(-0.1) == -1
+    assert lat_bands(39.9, 40.3) == [lat_band(39.9), lat_band(40.0), lat_band(40.3)]
+    for low in (-33.95, -0.2, 12.4):
+        bands = lat_bands(low, low + 0.6)
+        assert all(lat_band(low + step / 100) in bands for step in range(61))
 
 
 def test_bounding_box_holds_every_point_on_the_search_circle():

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from django.db import IntegrityError, transaction
 from geopy.distance import geodesic
 
 from directory.geo import KM_PER_MILE, Origin, resolve_place
+from directory.models import PracticeLocation
 from directory.selectors import practices_near, provider_by_npi, providers_near
 from tests.directory.factories import PracticeFactory, PracticeLocationFactory, ProviderFactory
 
@@ -128,6 +130,60 @@ def test_search_from_a_zip_finds_a_practice_at_that_zip():
 
     assert npis(results) == [provider.npi]
     assert results[0].distance_km == pytest.approx(0, abs=1e-6)
+
+
+@pytest.mark.parametrize(
+    "origin", [Origin(lat=40.0, lng=-105.0, label="a band edge"), Origin(lat=-33.9, lng=151.2, label="south")]
+)
+def test_search_finds_locations_across_latitude_band_edges_in_both_hemispheres(origin):
+    found = []
+    for bearing in (0, 90, 180, 270):
+        point = geodesic(kilometers=30).destination((origin.lat, origin.lng), bearing)
+        found.append(
+            ProviderFactory(
+                locations=[PracticeLocationFactory(latitude=point.latitude, longitude=point.longitude)]
+            )
+        )
+
+    assert sorted(npis(providers_near(origin=origin, radius_km=31))) == sorted(npis(found))
+    assert list(providers_near(origin=origin, radius_km=29)) == []
+
+
+def test_moving_a_location_moves_it_in_the_search():
+    location = location_km_north(100)
+    provider = ProviderFactory(locations=[location])
+    assert list(providers_near(origin=DENVER, radius_km=25)) == []
+
+    location.latitude, location.longitude = DENVER.lat, DENVER.lng
+    location.save(update_fields=["latitude", "longitude"])
+
+    assert npis(providers_near(origin=DENVER, radius_km=25)) == [provider.npi]
+
+
+def test_clearing_coordinates_takes_a_location_out_of_the_search():
+    location = location_km_north(3)
+    ProviderFactory(locations=[location])
+
+    location.longitude = None
+    location.save()
+
+    assert list(providers_near(origin=DENVER, radius_km=25)) == []
+
+
+def test_a_bulk_written_location_without_its_unit_vector_is_refused():
+    practice = PracticeFactory()
+    fields = {"practice": practice, "address_line1": "1 Main St", "city": "Denver", "state": "CO"}
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        PracticeLocation.objects.bulk_create(
+            [PracticeLocation(latitude=DENVER.lat, longitude=DENVER.lng, **fields)]
+        )
+    (placed,) = PracticeLocation.objects.bulk_create(
+        [PracticeLocation(**PracticeLocation.coordinates(DENVER.lat, DENVER.lng), **fields)]
+    )
+    provider = ProviderFactory(locations=[placed])
+
+    assert npis(providers_near(origin=DENVER, radius_km=1)) == [provider.npi]
 
 
 def test_practices_near_lists_each_accepting_practice_once_at_its_nearest_fitting_location():
