@@ -8,7 +8,6 @@ browser instead of typing a password.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 from collections.abc import Callable, Iterator
@@ -28,12 +27,6 @@ from playwright.sync_api import (
     Route,
     sync_playwright,
 )
-
-# Playwright's sync API runs an event loop in the test thread; Django's ORM refuses to run
-# beside one unless told it is safe (it is: the loop only drives the browser). Django reads
-# this when a query runs, so setting it as the browser tests load is soon enough.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 
 CHROMIUM = shutil.which("chromium")
 CHROMIUM_ARGS = [
@@ -58,17 +51,22 @@ BLANK_TILE = bytes.fromhex(
 DEFAULT_TIMEOUT_MS = 10_000
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def playwright_driver() -> Iterator[Playwright]:
+    """Playwright for the browser tests only: it ends, and Django's guard returns, when they do."""
     if CHROMIUM is None:
         pytest.skip("the browser tests need the system Chromium: apt-get install -y chromium")
-    with sync_playwright() as driver:
-        yield driver
+    with pytest.MonkeyPatch.context() as patch:
+        # Playwright's sync API keeps an event loop in the test thread; Django's ORM refuses to
+        # run beside one unless told it is safe (it is: the loop only drives the browser).
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        with sync_playwright() as driver:
+            yield driver
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(playwright_driver: Playwright) -> Iterator[Browser]:
-    """One headless system Chromium for the whole run (a browser per test would triple the time)."""
+    """One headless system Chromium for all the browser tests (one per test would triple the time)."""
     browser = playwright_driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
     yield browser
     browser.close()
