@@ -165,6 +165,9 @@ CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT",
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 10}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_SEND_TASK_EVENTS = False
+# A worker keeps its database connection for this many tasks (Celery closes it after every
+# task otherwise); a dropped connection is noticed and replaced on the next one all the same.
+CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=100)
 # Due times live in the database; beat only polls. Every job is safe to run twice or on two
 # workers at once, so a short period costs a few cheap queries and nothing else.
 BACKGROUND_SWEEP_SECONDS = env.float("BACKGROUND_SWEEP_SECONDS", default=30.0)

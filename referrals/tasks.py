@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from celery import shared_task
-from django.db import InterfaceError, OperationalError
+from celery.signals import task_prerun
+from django.db import InterfaceError, OperationalError, close_old_connections
 
 from referrals import escalation, geocoding, notifications, reminders
 
@@ -21,6 +22,13 @@ RETRYING: dict[str, Any] = {
     "retry_jitter": True,
     "max_retries": 6,
 }
+
+
+@task_prerun.connect
+def _drop_unusable_database_connections(**kwargs: Any) -> None:
+    # Workers reuse their connection across tasks (CELERY_DB_REUSE_MAX, CONN_MAX_AGE); one that
+    # broke (a database restart) or grew too old is replaced here, so a retry gets a fresh one.
+    close_old_connections()
 
 
 @shared_task(**RETRYING)
