@@ -7,11 +7,14 @@ body). Bounded so the whole run stays well under two minutes.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
@@ -46,6 +49,20 @@ def auth_headers(role: str) -> dict[str, str]:
         return {}
     token, _ = Token.objects.get_or_create(user=role_user(role))
     return {"Authorization": f"Token {token.key}"}
+
+
+@pytest.fixture(autouse=True)
+def test_transaction_survives_requests() -> Iterator[None]:
+    """Keeps the test's database connection open across in-process requests.
+
+    Django closes connections when a request ends; Django's test client switches that off,
+    and the WSGI transport here must too, or PostgreSQL loses the test transaction.
+    """
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture(autouse=True)

@@ -1,0 +1,23 @@
+"""The product's URLs plus /bench/trivial/: the framework's floor on the same server."""
+
+from django.urls import URLPattern, URLResolver, include, path
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+
+class TrivialApi(APIView):
+    """A DRF view that reads nothing: what one request costs before any work is done."""
+
+    permission_classes = [AllowAny]
+    authentication_classes = []
+
+    def get(self, request: Request) -> Response:
+        return Response({"ok": True})
+
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("bench/trivial/", TrivialApi.as_view()),
+    path("", include("portal.urls")),
+]
