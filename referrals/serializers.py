@@ -43,8 +43,18 @@ def pain_score_field(**kwargs: Any) -> StrictIntegerField:
     )
 
 
-def catalog_field(model: type[Procedure] | type[Condition], what: str) -> serializers.SlugRelatedField[Any]:
-    return serializers.SlugRelatedField(
+class CatalogSlugField(serializers.SlugRelatedField[Any]):
+    """A catalog slug; text no slug can hold is unknown before it reaches the database."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        # PostgreSQL refuses NUL in text parameters with an error, not an empty result.
+        if isinstance(data, str) and "\x00" in data:
+            self.fail("does_not_exist", slug_name=self.slug_field, value=data.replace("\x00", ""))
+        return super().to_internal_value(data)
+
+
+def catalog_field(model: type[Procedure] | type[Condition], what: str) -> CatalogSlugField:
+    return CatalogSlugField(
         slug_field="slug",
         queryset=model.objects.all(),
         required=False,

@@ -158,6 +158,7 @@ def with_triage(**changes: Any) -> dict[str, Any]:
 BAD_BODIES = [
     ("unknown procedure slug", body(requested_procedure="back-massage"), ["requested_procedure"]),
     ("unknown condition slug", body(suspected_condition="sore-back"), ["suspected_condition"]),
+    ("a slug holding a NUL byte", body(requested_procedure="\x00a"), ["requested_procedure"]),
     ("neither procedure nor condition", body(requested_procedure=None), ["requested_procedure"]),
     ("pain score 11", body(pain_score=11), ["pain_score"]),
     ("pain score as text", body(pain_score="7"), ["pain_score"]),
