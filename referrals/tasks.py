@@ -25,9 +25,12 @@ RETRYING: dict[str, Any] = {
 
 
 @task_prerun.connect
-def _drop_unusable_database_connections(**kwargs: Any) -> None:
+def _drop_unusable_database_connections(task: Any = None, **kwargs: Any) -> None:
     # Workers reuse their connection across tasks (CELERY_DB_REUSE_MAX, CONN_MAX_AGE); one that
     # broke (a database restart) or grew too old is replaced here, so a retry gets a fresh one.
+    # An eager task (embedded mode) runs on its caller's connection, which is not ours to close.
+    if task is not None and getattr(task.request, "is_eager", False):
+        return
     close_old_connections()
 
 
