@@ -8,7 +8,7 @@ each) that send through a no-op e-mail backend, then prints:
 - the delay from commit to delivery (median, p95, max) for rows written one by one while
   the workers are idle.
 
-    python tests/bench/bench_outbox.py [--messages 5000] [--samples 200] [--concurrency 4]
+    python tests/bench/bench_outbox.py [--messages 5000] [--samples 200] [--concurrency 2]
 """
 
 from __future__ import annotations
@@ -159,7 +159,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=5000)
     parser.add_argument("--samples", type=int, default=200)
-    parser.add_argument("--concurrency", type=int, default=4, help="processes per worker")
+    parser.add_argument("--concurrency", type=int, default=2, help="processes per worker")
     parser.add_argument("--pg-url", default=DEFAULT_PG_URL)
     parser.add_argument("--pg-database", default="irportal_bench_outbox")
     args = parser.parse_args()
