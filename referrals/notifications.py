@@ -27,6 +27,7 @@ from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils import timezone
 
 from referrals.models import Appointment, NotificationOutbox, Referral, ReferralEvent
@@ -54,8 +55,18 @@ def short_reference(referral: Referral) -> str:
     return str(referral.public_id).split("-")[0]
 
 
-def _link(referral: Referral) -> str:
-    return f"{settings.PORTAL_BASE_URL.rstrip('/')}/api/v1/referrals/{referral.public_id}/"
+def _absolute(path: str) -> str:
+    return f"{settings.PORTAL_BASE_URL.rstrip('/')}{path}"
+
+
+def _clinician_link(referral: Referral) -> str:
+    """The referring clinician's page for the referral (addressed by its opaque id)."""
+    return _absolute(reverse("referrals:detail", kwargs={"public_id": referral.public_id}))
+
+
+def _office_link(referral: Referral) -> str:
+    """The office's admin page for the referral."""
+    return _absolute(reverse("admin:referrals_referral_change", args=[referral.pk]))
 
 
 _CLINICIAN_NEWS = {
@@ -84,7 +95,7 @@ def _clinician_email(row: NotificationOutbox) -> Email:
         lines.append(f"Practice: {practice}.")
     if row.event_kind == EventKind.COMPLETED and referral.outcome_summary:
         lines += ["", "Outcome:", referral.outcome_summary]
-    lines += ["", f"Status now: {referral.get_status_display()}.", f"Details: {_link(referral)}"]
+    lines += ["", f"Status now: {referral.get_status_display()}.", f"Details: {_clinician_link(referral)}"]
     return Email(subject=f"Referral {short_reference(referral)} {news}", body="\n".join(lines))
 
 
@@ -94,7 +105,10 @@ def _practice_email(row: NotificationOutbox) -> Email:
     if row.event_kind == EventKind.CANCELLED:
         return Email(
             subject=f"Referral {reference} was cancelled",
-            body=f"Referral {reference} was cancelled by the referring side.\n\nDetails: {_link(referral)}",
+            body=(
+                f"Referral {reference} was cancelled by the referring side.\n\n"
+                f"Details: {_office_link(referral)}"
+            ),
         )
     deadline = referral.acceptance_deadline
     lines = [
@@ -106,7 +120,7 @@ def _practice_email(row: NotificationOutbox) -> Email:
         lines.append(
             f"Answer by {timezone.localtime(deadline):%Y-%m-%d %H:%M}, or it moves to the next practice."
         )
-    lines += ["", f"Details: {_link(referral)}"]
+    lines += ["", f"Details: {_office_link(referral)}"]
     return Email(subject=f"New referral {reference} awaiting your answer", body="\n".join(lines))
 
 

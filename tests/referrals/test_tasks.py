@@ -38,6 +38,7 @@ def test_submitting_a_referral_emails_the_practice_without_the_patients_name(
     assert "Lopez" not in message.subject and "Maria" not in message.subject
     assert "Lopez" not in message.body
     assert Outbox.objects.get(referral=referral, recipient_kind="practice").status == Outbox.Status.SENT
+    assert f"/admin/referrals/referral/{referral.pk}/change/" in message.body
 
 
 def test_accepting_emails_the_referring_clinician(
@@ -50,6 +51,8 @@ def test_accepting_emails_the_referring_clinician(
         services.referral_accept(referral=referral, user=near_staff)
     [message] = mail_to(clinician.email)
     assert "accepted" in message.subject
+    assert f"/referrals/{referral.public_id}/" in message.body
+    assert "/api/" not in message.body
 
 
 def test_booking_emails_the_patient_when_an_email_is_on_file(
