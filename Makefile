@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint typecheck pytest migrate seed worker beat bench clean check-python
+.PHONY: run test lint typecheck pytest migrate seed worker beat clean check-python
 
 check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' || \
@@ -46,9 +46,6 @@ worker: $(VENV)/.installed
 
 beat: $(VENV)/.installed
 	$(BIN)/celery -A portal beat --loglevel=INFO
-
-bench: $(VENV)/.installed
-	$(BIN)/python tests/bench/run_all.py
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .mypy_cache .ruff_cache
