@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 import shutil
 from collections.abc import Callable, Iterator
-from importlib import import_module
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -71,17 +70,6 @@ def browser(playwright_driver: Playwright) -> Iterator[Browser]:
     browser = playwright_driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
     yield browser
     browser.close()
-
-
-@pytest.fixture(autouse=True)
-def _catalog(transactional_db: None) -> None:
-    """The procedure and condition catalog, put back if a transactional test before us flushed it."""
-    from django.apps import apps
-
-    from directory.models import Procedure
-
-    if not Procedure.objects.exists():
-        import_module("directory.migrations.0002_catalog").load_catalog(apps, None)
 
 
 @pytest.fixture(autouse=True)

@@ -16,7 +16,7 @@ from tests.e2e.conftest import axe_violations, describe_violations
 from tests.e2e.scenes import ESI, PATIENT_ZIP, clinician, denver_offices
 from tests.triage.factories import AssessmentFactory, answers_with
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 def assert_accessible(page: Page) -> None:

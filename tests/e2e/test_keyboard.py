@@ -14,7 +14,7 @@ from playwright.sync_api import Page, expect
 
 from tests.e2e.scenes import PATIENT_ZIP, denver_offices
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 FOCUSED = """() => {
   const e = document.activeElement;

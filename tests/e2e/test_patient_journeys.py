@@ -9,7 +9,7 @@ from playwright.sync_api import Page, expect
 
 from tests.e2e.scenes import PATIENT_ZIP, VERTEBROPLASTY, denver_offices
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 def test_patient_finds_an_ir_near_a_zip_filters_by_procedure_and_opens_a_profile(page: Page) -> None:

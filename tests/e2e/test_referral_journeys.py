@@ -14,7 +14,7 @@ from playwright.sync_api import Locator, Page, expect
 
 from tests.e2e.scenes import ESI, PATIENT_ZIP, clinician, denver_offices, office_staff
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 REFERRAL_URL = re.compile(r"/referrals/[0-9a-f-]{36}/$")
 

@@ -17,8 +17,7 @@ from tests.directory.factories import PracticeFactory
 from tests.referrals.factories import ReferralFactory, StaffFactory
 
 pytestmark = [
-    # serialized_rollback puts the catalog migration rows back for the tests that run after these.
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(
         connection.vendor != "postgresql",
         reason="SQLite serialises every write, so there is no race to test; run with DATABASE_URL=postgres://...",

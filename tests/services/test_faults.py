@@ -14,9 +14,7 @@ from referrals import services
 from referrals.models import NotificationOutbox, Referral
 from tests.services.conftest import Scene, Workers, free_port, publishing_to, to, wait_for
 
-# serialized_rollback: each test leaves the catalog rows (and content types) as it found them,
-# like the other transactional tests, so they can run in any order.
-pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
 Outbox = NotificationOutbox
 Mail = Callable[[], list[dict[str, Any]]]

@@ -16,9 +16,7 @@ from referrals.models import AppointmentReminder, Referral, ReferralEvent
 from tests.referrals.factories import AppointmentFactory, PatientFactory, ReferralFactory
 from tests.services.conftest import RedisServer, Scene, Workers, wait_for
 
-# serialized_rollback: each test leaves the catalog rows (and content types) as it found them,
-# like the other transactional tests, so they can run in any order.
-pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
 APPOINTMENTS = 12
 OVERDUE = 8
