@@ -236,10 +236,17 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="keep/reuse an already built database")
     parser.add_argument("--pg-url", default=DEFAULT_PG_URL, help="PostgreSQL server URL, no database")
     parser.add_argument("--pg-database", default="irportal_bench_referrals")
+    parser.add_argument(
+        "--broker",
+        default="redis://127.0.0.1:6379/15",
+        help="as in production, a submission only publishes its notifications here (emptied afterwards);"
+        " pass an empty string to deliver them inside the request, as embedded mode does",
+    )
     args = parser.parse_args()
 
     os.environ["DATABASE_URL"] = prepare_database(args)
     os.environ["DEBUG"] = "false"
+    os.environ["CELERY_BROKER_URL"] = args.broker
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
     sys.path.insert(0, str(ROOT))
     import logging
@@ -253,7 +260,13 @@ def main() -> None:
     print(f"Building {args.locations:,} locations and {args.referrals:,} referrals ...", flush=True)
     build_directory(args.locations, args.seed)
     build_referrals(args.referrals, args.seed)
-    measure(args.requests, args.seed)
+    try:
+        measure(args.requests, args.seed)
+    finally:
+        if args.broker:
+            import redis
+
+            redis.Redis.from_url(args.broker).flushdb()
 
 
 if __name__ == "__main__":
