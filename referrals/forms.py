@@ -12,16 +12,12 @@ from django import forms
 
 from directory.models import Condition, Procedure
 from referrals.models import Patient
-from triage.forms import YES_NO, FieldGroup
-from triage.rules import ANSWER_KEYS, QUESTION_GROUPS, QUESTIONS
+from triage.forms import FieldGroup, red_flag_field
+from triage.rules import ANSWER_KEYS, QUESTION_GROUPS
 
 PATIENT_FORM_FIELDS = ("first_name", "last_name", "birth_date", "sex", "phone", "email", "postal_code")
 # Service error keys that name a whole section rather than one input: shown beside its first input.
 SECTION_FIELDS = {"triage": "pain_duration_weeks"}
-
-
-def _is_yes(value: str) -> bool:
-    return value == "yes"
 
 
 class ReferralForm(forms.Form):
@@ -85,14 +81,7 @@ class ReferralForm(forms.Form):
         if not self.is_bound:
             self.initial.setdefault("idempotency_key", str(uuid.uuid4()))
         for key in ANSWER_KEYS:
-            self.fields[key] = forms.TypedChoiceField(
-                label=QUESTIONS[key].text,
-                help_text=QUESTIONS[key].help,
-                choices=YES_NO,
-                coerce=_is_yes,
-                widget=forms.RadioSelect,
-                error_messages={"required": "Choose yes or no.", "invalid_choice": "Choose yes or no."},
-            )
+            self.fields[key] = red_flag_field(key)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

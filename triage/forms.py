@@ -17,6 +17,18 @@ def _is_yes(value: str) -> bool:
     return value == "yes"
 
 
+def red_flag_field(key: str) -> forms.TypedChoiceField:
+    """A yes/no radio question for one red flag, in its plain-language wording, with nothing preselected."""
+    return forms.TypedChoiceField(
+        label=QUESTIONS[key].text,
+        help_text=QUESTIONS[key].help,
+        choices=YES_NO,
+        coerce=_is_yes,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose yes or no.", "invalid_choice": "Choose yes or no."},
+    )
+
+
 @dataclass(frozen=True)
 class FieldGroup:
     legend: str
@@ -63,14 +75,7 @@ class SelfCheckForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for key in ANSWER_KEYS:
-            self.fields[key] = forms.TypedChoiceField(
-                label=QUESTIONS[key].text,
-                help_text=QUESTIONS[key].help,
-                choices=YES_NO,
-                coerce=_is_yes,
-                widget=forms.RadioSelect,
-                error_messages={"required": "Choose yes or no.", "invalid_choice": "Choose yes or no."},
-            )
+            self.fields[key] = red_flag_field(key)
 
     def about_you(self) -> list[forms.BoundField]:
         """Age and pain duration: asked first, outside the yes/no groups."""
