@@ -39,6 +39,25 @@ def client_ip(request: HttpRequest | None) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
+def _entry(
+    *, actor: Any, action: str, obj: models.Model, request: HttpRequest | None, detail: str
+) -> AuditLogEntry:
+    """An unsaved entry; refuses an unknown action, and a change with nobody signed in behind it."""
+    if action not in AuditLogEntry.Action.values:
+        raise ValueError(f"Unknown audit action {action!r}.")
+    signed_in = actor is not None and actor.is_authenticated
+    if action != AuditLogEntry.Action.READ and not signed_in:
+        raise MissingActorError("A change to patient data must be recorded with the person who made it.")
+    return AuditLogEntry(
+        actor=actor if signed_in else None,
+        action=action,
+        object_type=obj._meta.label_lower,
+        object_id=audit_object_id(obj),
+        ip_address=client_ip(request),
+        detail=detail[:500],
+    )
+
+
 def audit_record(
     *,
     actor: Any,
@@ -52,18 +71,9 @@ def audit_record(
     Raises ``MissingActorError`` for a change (anything but a read) with no actor, and
     ``ValueError`` for an unknown action.
     """
-    if action not in AuditLogEntry.Action.values:
-        raise ValueError(f"Unknown audit action {action!r}.")
-    if action != AuditLogEntry.Action.READ and (actor is None or not actor.is_authenticated):
-        raise MissingActorError("A change to patient data must be recorded with the person who made it.")
-    return AuditLogEntry.objects.create(
-        actor=actor if actor is not None and actor.is_authenticated else None,
-        action=action,
-        object_type=obj._meta.label_lower,
-        object_id=audit_object_id(obj),
-        ip_address=client_ip(request),
-        detail=detail[:500],
-    )
+    entry = _entry(actor=actor, action=action, obj=obj, request=request, detail=detail)
+    entry.save()
+    return entry
 
 
 def audit_record_many(
@@ -75,17 +85,5 @@ def audit_record_many(
     detail: str = "",
 ) -> list[AuditLogEntry]:
     """``audit_record`` for every object of a list or export page, in one INSERT; returns the entries."""
-    entries = [
-        AuditLogEntry(
-            actor=actor if actor is not None and actor.is_authenticated else None,
-            action=action,
-            object_type=obj._meta.label_lower,
-            object_id=audit_object_id(obj),
-            ip_address=client_ip(request),
-            detail=detail[:500],
-        )
-        for obj in objs
-    ]
-    if action != AuditLogEntry.Action.READ and any(entry.actor is None for entry in entries):
-        raise MissingActorError("A change to patient data must be recorded with the person who made it.")
+    entries = [_entry(actor=actor, action=action, obj=obj, request=request, detail=detail) for obj in objs]
     return AuditLogEntry.objects.bulk_create(entries)
