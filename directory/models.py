@@ -118,10 +118,11 @@ class PracticeLocation(models.Model):
                     models.Q(latitude__isnull=True)
                     | models.Q(longitude__isnull=True)
                     | models.Q(
-                        unit_x__isnull=False,
-                        unit_y__isnull=False,
-                        unit_z__isnull=False,
-                        lat_band__isnull=False,
+                        # Positional, in migration 0004's order (keywords would be sorted).
+                        ("unit_x__isnull", False),
+                        ("unit_y__isnull", False),
+                        ("unit_z__isnull", False),
+                        ("lat_band__isnull", False),
                     )
                 ),
                 name="location_search_keys_match_coordinates",
