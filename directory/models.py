@@ -245,3 +245,75 @@ class ListingReport(models.Model):
     @property
     def is_open(self) -> bool:
         return self.resolved_at is None
+
+
+class SearchListing(models.Model):
+    """One listed provider at one located practice location: the row a directory search reads.
+
+    Derived from Provider, PracticeLocation and the catalog links, and kept in step with
+    them by ``directory.search_index`` (signals for ORM writes, ``refresh_listings`` for
+    bulk writes). A search filters, counts and ranks these rows from a single covering
+    index, with no joins, and counts each provider once without sorting for a DISTINCT.
+    Catalog filters are bit sets: bit ``pk`` of ``procedure_bits``
+    is set when the provider offers the procedure with that primary key
+    (``search_index.catalog_bit``). Never edited by hand.
+    """
+
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="+", db_index=False)
+    location = models.ForeignKey(PracticeLocation, on_delete=models.CASCADE, related_name="+")
+    lat_band = models.IntegerField()
+    latitude = models.FloatField()
+    longitude = models.FloatField()
+    unit_x = models.FloatField()
+    unit_y = models.FloatField()
+    unit_z = models.FloatField()
+    accepting_new_patients = models.BooleanField()
+    procedure_bits = models.BigIntegerField(default=0)
+    condition_bits = models.BigIntegerField(default=0)
+    language_bits = models.BigIntegerField(default=0)
+    # Counting each provider once without a DISTINCT: a row counts when none of the
+    # provider's earlier rows (by location id) is in the circle. These are the unit
+    # vectors of up to two earlier locations; a provider with more than three located
+    # locations is counted with a DISTINCT instead (``many_places``).
+    earlier1_x = models.FloatField(null=True)
+    earlier1_y = models.FloatField(null=True)
+    earlier1_z = models.FloatField(null=True)
+    earlier2_x = models.FloatField(null=True)
+    earlier2_y = models.FloatField(null=True)
+    earlier2_z = models.FloatField(null=True)
+    many_places = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "location"], name="search_listing_once_per_place"),
+        ]
+        indexes = [
+            # Every search reads this index alone: the bounding box (band, then longitude),
+            # the exact radius test (unit vector), the provider to count and the filters.
+            models.Index(
+                fields=[
+                    "lat_band",
+                    "longitude",
+                    "latitude",
+                    "unit_x",
+                    "unit_y",
+                    "unit_z",
+                    "provider",
+                    "accepting_new_patients",
+                    "procedure_bits",
+                    "condition_bits",
+                    "language_bits",
+                    "many_places",
+                    "earlier1_x",
+                    "earlier1_y",
+                    "earlier1_z",
+                    "earlier2_x",
+                    "earlier2_y",
+                    "earlier2_z",
+                ],
+                name="search_listing_box_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"provider {self.provider_id} at location {self.location_id}"

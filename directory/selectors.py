@@ -3,37 +3,42 @@
 Geosearch runs in the database on SQLite and PostgreSQL alike, with arithmetic only:
 each location stores its unit vector on the sphere (``geo.unit_vector``), and the dot
 product with the origin's vector is the cosine of the central angle between them. An
-indexed bounding-box prefilter (``location_band_lng_unit_idx``: latitude band, then
-longitude, carrying the vector) narrows the rows, ``closeness >= cos(radius / R)`` is the
-exact great-circle radius test, and ordering by closeness, largest first, is ordering
-by exact distance. Kilometres are computed in Python for the rows a caller gets
-(``geo.great_circle_km``, the same sphere), never per row in SQL.
+indexed bounding-box prefilter (latitude band, then longitude, carrying the vector)
+narrows the rows, ``closeness >= cos(radius / R)`` is the exact great-circle radius
+test, and ordering by closeness, largest first, is ordering by exact distance.
+Kilometres are computed in Python for the rows a caller gets (``geo.great_circle_km``,
+the same sphere), never per row in SQL.
+
+Provider searches read the search listing (``SearchListing``, kept by
+``directory.search_index``): one row per listed provider at each located location with
+the filters and the provider's earlier locations on the row, so counting, filtering and
+ranking use one covering index and no joins. Referral routing (``practices_near``)
+reads the locations themselves, where it needs the practices' own state.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, overload
 
-from django.db.models import (
-    Count,
-    F,
-    FloatField,
-    Max,
-    Prefetch,
-    Q,
-    QuerySet,
-    Value,
-    Window,
-)
-from django.db.models.lookups import GreaterThanOrEqual
+from django.db import connections
+from django.db.models import Count, F, FloatField, Prefetch, Q, QuerySet, Value
+from django.db.models.lookups import GreaterThan, GreaterThanOrEqual, LessThan
 from django.shortcuts import get_object_or_404
 
 from directory.geo import Origin, bounding_box, great_circle_km, lat_bands, min_closeness, unit_vector
-from directory.models import Condition, Practice, PracticeLocation, Procedure, Provider
-
-LOCATIONS_IN_RADIUS_ATTR = "locations_in_radius"
+from directory.models import (
+    Condition,
+    Language,
+    Practice,
+    PracticeLocation,
+    Procedure,
+    Provider,
+    SearchListing,
+)
+from directory.search_index import EARLIER_KEPT, catalog_bit
 
 
 def closeness_expression(origin: Origin, *, prefix: str = "") -> Any:
@@ -43,10 +48,12 @@ def closeness_expression(origin: Origin, *, prefix: str = "") -> Any:
     is nearer. Three multiplications and two additions per row, no function calls (which
     on SQLite would each be a Python callback). ``prefix`` may traverse relations.
     """
+    return _dot(origin, f"{prefix}unit_x", f"{prefix}unit_y", f"{prefix}unit_z")
+
+
+def _dot(origin: Origin, x_field: str, y_field: str, z_field: str) -> Any:
     x, y, z = unit_vector(origin.lat, origin.lng)
-    return (
-        F(f"{prefix}unit_x") * _float(x) + F(f"{prefix}unit_y") * _float(y) + F(f"{prefix}unit_z") * _float(z)
-    )
+    return F(x_field) * _float(x) + F(y_field) * _float(y) + F(z_field) * _float(z)
 
 
 def location_distance_km(origin: Origin, location: PracticeLocation) -> float:
@@ -68,39 +75,61 @@ def _within_radius(origin: Origin, radius_km: float, *, prefix: str = "") -> Q:
     """
     min_lat, max_lat, min_lng, max_lng = bounding_box(origin, radius_km)
     lat_field, lng_field = f"{prefix}latitude", f"{prefix}longitude"
-    return Q(
+    # The box first: SQLite tests the terms in this order, so the arithmetic runs only
+    # for rows inside the box.
+    box = Q(
+        **{f"{prefix}lat_band__in": lat_bands(min_lat, max_lat)},
+        **{f"{lng_field}__gte": min_lng, f"{lng_field}__lte": max_lng},
+        **{f"{lat_field}__gte": min_lat, f"{lat_field}__lte": max_lat},
+    )
+    return box & Q(
         GreaterThanOrEqual(
             closeness_expression(origin, prefix=prefix), _float(min_closeness(origin, radius_km))
-        ),
-        **{f"{prefix}lat_band__in": lat_bands(min_lat, max_lat)},
-        **{f"{lat_field}__gte": min_lat, f"{lat_field}__lte": max_lat},
-        **{f"{lng_field}__gte": min_lng, f"{lng_field}__lte": max_lng},
+        )
     )
 
 
 class ProvidersNear:
-    """The result of a provider search: counts and slices in SQL, like a queryset.
+    """The result of a provider search: counted and ranked in SQL, sliceable like a queryset.
 
-    ``count()`` and ``len()`` give the number of providers found; slicing runs one
-    aggregate query ranking provider ids by closeness (grouped by id alone, so the
-    database sorts narrow rows), then fetches just that page's providers with their
-    locations in the radius and catalog entries. Each provider returned carries
-    ``distance_km`` (to its nearest location, computed here for the page only),
-    ``nearest_location`` and ``nearest_location_id``.
+    Reads the search listing (``SearchListing``: a row per listed provider at each
+    located location, see ``directory.search_index``) and nothing else until a page is
+    chosen. ``count()`` is one ``COUNT(DISTINCT provider)`` over the rows in the radius.
+    A page is ranked within the smallest circle known to hold it: every provider with a
+    location within ``r`` of the origin ranks before every provider without, so the first
+    ``n`` providers of the whole search are the first ``n`` within any circle holding
+    ``n`` of them. The circle is guessed from the density the count showed and widened
+    until it holds the page, so a first page costs the same in a city as in the country.
 
-    ``page(number, size)`` gets a page and the total from the same ranking query
-    (a ``COUNT(*) OVER ()`` window), saving the separate count on the hot path.
+    Each provider returned carries ``distance_km`` (to its nearest location),
+    ``nearest_location`` and ``nearest_location_id``, and its catalog entries in catalog
+    order as lists: ``offered_procedures``, ``treated_conditions``, ``spoken_languages``.
+    Its own columns come with the ranking; fields a result never shows are deferred.
     """
 
-    def __init__(self, *, ranked: QuerySet[Provider, Any], origin: Origin, radius_km: float) -> None:
-        self._ranked = ranked
+    def __init__(self, *, filters: Q, origin: Origin, radius_km: float) -> None:
+        self._filters = filters
         self._origin = origin
         self._radius_km = radius_km
         self._count: int | None = None
 
     def count(self) -> int:
         if self._count is None:
-            self._count = self._ranked.count()
+            # A row counts when none of its provider's earlier locations is in the circle,
+            # so each provider found counts once, at its first location in the circle.
+            first_in_circle = Q(many_places=False)
+            for number in range(1, EARLIER_KEPT + 1):
+                first_in_circle &= Q(**{f"earlier{number}_x__isnull": True}) | Q(
+                    LessThan(
+                        _dot(self._origin, *(f"earlier{number}_{axis}" for axis in "xyz")),
+                        _float(min_closeness(self._origin, self._radius_km)),
+                    )
+                )
+            found = self._rows_within(self._radius_km).aggregate(
+                once=Count("pk", filter=first_in_circle),
+                many=Count("provider_id", distinct=True, filter=Q(many_places=True)),
+            )
+            self._count = found["once"] + found["many"]
         return self._count
 
     def __len__(self) -> int:
@@ -117,48 +146,177 @@ class ProvidersNear:
     def __getitem__(self, index: int | slice) -> Any:
         if isinstance(index, int):
             return self[index : index + 1][0]
-        ranked = list(self._ranked.values_list("pk", flat=True)[index])
-        return self._hydrate(ranked)
+        start, stop, step = index.indices(self.count())
+        if step != 1:
+            raise ValueError("A search is sliced with step 1 only.")
+        return self._hydrate(self._ranked(start, stop))
 
     def page(self, number: int, size: int) -> tuple[list[Any], int]:
         """(the providers on page ``number`` of ``size``, the total found); pages count from 1."""
         offset = (number - 1) * size
-        rows = list(
-            self._ranked.annotate(total=Window(Count("pk"))).values_list("pk", "total")[
-                offset : offset + size
-            ]
-        )
-        if rows:
-            self._count = rows[0][1]
-        elif offset == 0:
-            self._count = 0
-        return self._hydrate([pk for pk, _ in rows]), self.count()
+        return self[offset : offset + size], self.count()
 
-    def _hydrate(self, ids: list[int]) -> list[Any]:
-        if not ids:
+    def _rows_within(self, radius_km: float) -> QuerySet[SearchListing]:
+        return SearchListing.objects.filter(_within_radius(self._origin, radius_km) & self._filters)
+
+    def _ranked(self, start: int, stop: int) -> list[_Hit]:
+        """The providers ranked ``start`` to ``stop`` - 1, each at their nearest location."""
+        total = self.count()
+        stop = min(stop, total)
+        if start >= stop:
             return []
-        nearby_locations = (
-            PracticeLocation.objects.filter(_within_radius(self._origin, self._radius_km))
+        # Area grows with the square of the radius; 1.5x leaves room for uneven density.
+        guess = self._radius_km * math.sqrt(stop / total) * 1.5
+        while True:
+            radius_km = min(self._radius_km, guess)
+            ranked = self._first_within(radius_km, stop)
+            if len(ranked) >= stop or radius_km >= self._radius_km:
+                return ranked[start:stop]
+            guess = radius_km * 2
+
+    def _first_within(self, radius_km: float, wanted: int) -> list[_Hit]:
+        """The first ``wanted`` providers with a location within ``radius_km``, each at their nearest."""
+        rows = (
+            self._rows_within(radius_km)
             .annotate(closeness=closeness_expression(self._origin))
-            .select_related("practice")
-            .order_by("-closeness", "pk")
+            .order_by(
+                "-closeness", "provider__last_name", "provider__first_name", "provider__npi", "location_id"
+            )
+            .values_list("location_id", *_HIT_BITS, *(f"provider__{name}" for name in _HIT_PROVIDER_FIELDS))
         )
-        providers = Provider.objects.filter(pk__in=ids).prefetch_related(
-            Prefetch("locations", queryset=nearby_locations, to_attr=LOCATIONS_IN_RADIUS_ATTR),
-            "procedures",
-            "conditions",
-            "languages",
+        limit = wanted * 2 + 16
+        while True:
+            nearest: dict[int, _Hit] = {}
+            fetched = 0
+            for location_id, procedure_bits, condition_bits, language_bits, *provider in rows[:limit]:
+                fetched += 1
+                hit = _Hit(location_id, procedure_bits, condition_bits, language_bits, tuple(provider))
+                nearest.setdefault(hit.provider[0], hit)
+                if len(nearest) == wanted:
+                    return list(nearest.values())
+            if fetched < limit:  # every row in the circle was read
+                return list(nearest.values())
+            limit *= 4
+
+    def _hydrate(self, ranked: list[_Hit]) -> list[Any]:
+        """Providers (from the ranking's own columns) at their locations, with their catalog entries."""
+        if not ranked:
+            return []
+        alias = SearchListing.objects.db
+        locations = PracticeLocation.objects.select_related("practice").in_bulk(
+            [hit.location_id for hit in ranked]
         )
-        by_id = {provider.pk: provider for provider in providers}
+        catalog = _Catalog.load(ranked)
         page: list[Any] = []
-        for pk in ids:
-            provider: Any = by_id[pk]
-            nearby = getattr(provider, LOCATIONS_IN_RADIUS_ATTR)
-            provider.distance_km = location_distance_km(self._origin, nearby[0]) if nearby else None
-            provider.nearest_location = nearby[0] if nearby else None
-            provider.nearest_location_id = nearby[0].pk if nearby else None
+        for hit in ranked:
+            provider: Any = Provider.from_db(alias, _HIT_PROVIDER_FIELDS, hit.provider)
+            location = locations[hit.location_id]
+            provider.distance_km = location_distance_km(self._origin, location)
+            provider.nearest_location = location
+            provider.nearest_location_id = location.pk
+            provider.offered_procedures = catalog.entries(Procedure, hit)
+            provider.treated_conditions = catalog.entries(Condition, hit)
+            provider.spoken_languages = catalog.entries(Language, hit)
             page.append(provider)
         return page
+
+
+# What a ranked row carries: the provider's columns (deferring the rest) and the bit sets.
+_HIT_PROVIDER_FIELDS = [
+    "id",
+    "npi",
+    "first_name",
+    "middle_name",
+    "last_name",
+    "credential",
+    "accepting_new_patients",
+]
+_HIT_BITS = ["procedure_bits", "condition_bits", "language_bits"]
+_CatalogModel = type[Procedure] | type[Condition] | type[Language]
+
+
+@dataclass(frozen=True)
+class _Hit:
+    location_id: int
+    procedure_bits: int
+    condition_bits: int
+    language_bits: int
+    provider: tuple[Any, ...]  # values of _HIT_PROVIDER_FIELDS
+
+
+@dataclass(frozen=True)
+class _Catalog:
+    """The catalog entries of a page's providers, read from the rows' bit sets.
+
+    One query for the three catalogs (they are small). A kind with an entry past the bit
+    sets' width (``catalog_bit`` None) is read from its link table for the page instead.
+    """
+
+    entries_by_kind: dict[_CatalogModel, list[Any]]
+    linked: dict[_CatalogModel, dict[int, set[int]]]
+
+    @classmethod
+    def load(cls, ranked: list[_Hit]) -> _Catalog:
+        alias = SearchListing.objects.db
+        kinds: list[tuple[_CatalogModel, str]] = [
+            (Procedure, "slug"),
+            (Condition, "slug"),
+            (Language, "code"),
+        ]
+        connection = connections[alias]
+        quote = connection.ops.quote_name
+        # Names from model metadata, quoted; no values. One round trip for three small tables.
+        sql = " UNION ALL ".join(
+            f"SELECT {number}, id, {quote(key)}, name FROM {quote(model._meta.db_table)}"  # noqa: S608
+            for number, (model, key) in enumerate(kinds)
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+            union = cursor.fetchall()
+        entries: dict[_CatalogModel, list[Any]] = {model: [] for model, _ in kinds}
+        for number, pk, key, name in union:
+            model, key_field = kinds[number]
+            entries[model].append(model.from_db(alias, ["id", key_field, "name"], (pk, key, name)))
+        linked: dict[_CatalogModel, dict[int, set[int]]] = {}
+        for model, found in entries.items():
+            found.sort(key=lambda entry: (entry.name, entry.pk))  # the catalog's own ordering
+            if any(catalog_bit(entry.pk) is None for entry in found):
+                linked[model] = _links(model, [hit.provider[0] for hit in ranked])
+        return cls(entries_by_kind=entries, linked=linked)
+
+    def entries(self, model: _CatalogModel, hit: _Hit) -> list[Any]:
+        """The entries of ``model`` the hit's provider is linked to, in catalog order."""
+        if model in self.linked:
+            pks = self.linked[model].get(hit.provider[0], set())
+            return [entry for entry in self.entries_by_kind[model] if entry.pk in pks]
+        bits = getattr(hit, f"{model._meta.model_name}_bits")
+        return [entry for entry in self.entries_by_kind[model] if bits & (catalog_bit(entry.pk) or 0)]
+
+
+def _links(model: _CatalogModel, provider_ids: list[int]) -> dict[int, set[int]]:
+    name = model._meta.model_name
+    through = Provider._meta.get_field(f"{name}s").remote_field.through  # type: ignore[union-attr]
+    linked: dict[int, set[int]] = {}
+    for provider_id, pk in through.objects.filter(provider_id__in=provider_ids).values_list(
+        "provider_id", f"{name}_id"
+    ):
+        linked.setdefault(provider_id, set()).add(pk)
+    return linked
+
+
+def _listed_with(kind: type[Procedure | Condition | Language], value: str) -> Q:
+    """Listing rows whose provider has the catalog entry (procedure/condition slug, language code)."""
+    field = "code" if kind is Language else "slug"
+    pk = kind.objects.filter(**{field: value}).values_list("pk", flat=True).first()
+    if pk is None:
+        return Q(pk__in=[])
+    name = kind._meta.model_name
+    assert name is not None
+    bit = catalog_bit(pk)
+    if bit is not None:
+        return Q(GreaterThan(F(f"{name}_bits").bitand(bit), 0))
+    through = Provider._meta.get_field(f"{name}s").remote_field.through  # type: ignore[union-attr]
+    return Q(provider_id__in=through.objects.filter(**{f"{name}_id": pk}).values("provider_id"))
 
 
 def providers_near(
@@ -177,25 +335,16 @@ def providers_near(
     pages are stable. Filters take catalog slugs / a language code; None means "any".
     Sliceable and countable (Django's Paginator takes it as it is).
     """
-    filters = Q(is_listed=True) & _within_radius(origin, radius_km, prefix="locations__")
+    filters = Q()
     if procedure is not None:
-        filters &= Q(procedures__slug=procedure)
+        filters &= _listed_with(Procedure, procedure)
     if condition is not None:
-        filters &= Q(conditions__slug=condition)
+        filters &= _listed_with(Condition, condition)
     if language is not None:
-        filters &= Q(languages__code=language)
+        filters &= _listed_with(Language, language)
     if accepting is not None:
         filters &= Q(accepting_new_patients=accepting)
-    # One filter() call so the radius test and the Max() share the same location join;
-    # values("pk") first so the aggregate groups by the id alone. A provider's nearest
-    # location is its closest: the largest dot product.
-    ranked = (
-        Provider.objects.filter(filters)
-        .values("pk")
-        .annotate(closeness=Max(closeness_expression(origin, prefix="locations__")))
-        .order_by("-closeness", "last_name", "first_name", "npi")
-    )
-    return ProvidersNear(ranked=ranked, origin=origin, radius_km=radius_km)
+    return ProvidersNear(filters=filters, origin=origin, radius_km=radius_km)
 
 
 @dataclass(frozen=True)

@@ -199,13 +199,28 @@ class ProviderSerializer(serializers.ModelSerializer):
 
 
 class ProviderResultSerializer(ProviderSerializer):
-    """A search hit: the provider at their nearest location, ``distance`` in the asked units."""
+    """A search hit: the provider at their nearest location, ``distance`` in the asked units.
 
+    Reads the catalog entries a search attaches to each provider (``selectors.ProvidersNear``).
+    """
+
+    procedures = serializers.SerializerMethodField()  # type: ignore[assignment]
+    conditions = serializers.SerializerMethodField()  # type: ignore[assignment]
+    languages = serializers.SerializerMethodField()  # type: ignore[assignment]
     location = LocationSerializer(source="nearest_location")
     distance = serializers.SerializerMethodField()
 
     class Meta(ProviderSerializer.Meta):
         fields = [*ProviderSerializer.Meta.fields, "location", "distance"]
+
+    def get_procedures(self, provider: Any) -> list[str]:
+        return [procedure.slug for procedure in provider.offered_procedures]
+
+    def get_conditions(self, provider: Any) -> list[str]:
+        return [condition.slug for condition in provider.treated_conditions]
+
+    def get_languages(self, provider: Any) -> list[str]:
+        return [language.code for language in provider.spoken_languages]
 
     def get_distance(self, provider: Any) -> float:
         return round(provider.distance_km / UNITS_IN_KM[self.context["units"]], 2)

@@ -203,9 +203,9 @@ def test_a_results_page_costs_a_fixed_number_of_queries(api_client, django_asser
             languages=["en", "es"],
         )
 
-    # Slug check, the ranked page with its total, the page's providers, then one query
-    # each for their locations in the radius, procedures, conditions and languages.
-    with django_assert_max_num_queries(7):
+    # Slug check, the procedure's catalog entry, the count, the ranked page, the page's
+    # locations and providers, then one query each for procedures, conditions and languages.
+    with django_assert_max_num_queries(9):
         response = search(api_client, procedure="facet-joint-injection")
 
     assert len(response.json()["results"]) == 20
