@@ -299,6 +299,7 @@ class SearchListing(models.Model):
                     "unit_y",
                     "unit_z",
                     "provider",
+                    "location",
                     "accepting_new_patients",
                     "procedure_bits",
                     "condition_bits",

@@ -158,12 +158,28 @@ class LocationSerializer(serializers.ModelSerializer):
         # A location without its own number is reached through the practice's main line.
         return location.phone or location.practice.phone
 
+    def to_representation(self, instance: PracticeLocation) -> dict[str, Any]:
+        # The declared fields, built directly: a results page shows twenty of these, and
+        # DRF's field-by-field walk costs more than the search behind them.
+        return {
+            "address": self.get_address(instance),
+            "city": instance.city,
+            "state": instance.state,
+            "postal_code": instance.postal_code,
+            "phone": self.get_phone(instance),
+            "lat": instance.latitude,
+            "lng": instance.longitude,
+        }
+
 
 class PracticeLocationSerializer(LocationSerializer):
     practice = serializers.CharField(source="practice.name")
 
     class Meta(LocationSerializer.Meta):
         fields = ["practice", *LocationSerializer.Meta.fields]
+
+    def to_representation(self, instance: PracticeLocation) -> dict[str, Any]:
+        return {"practice": instance.practice.name, **super().to_representation(instance)}
 
 
 class ProviderSerializer(serializers.ModelSerializer):
@@ -224,6 +240,23 @@ class ProviderResultSerializer(ProviderSerializer):
 
     def get_distance(self, provider: Any) -> float:
         return round(provider.distance_km / UNITS_IN_KM[self.context["units"]], 2)
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        # The declared fields, built directly (see LocationSerializer.to_representation).
+        return {
+            "npi": instance.npi,
+            "name": self.get_name(instance),
+            "credential": instance.credential,
+            "accepting_new_patients": instance.accepting_new_patients,
+            "procedures": self.get_procedures(instance),
+            "conditions": self.get_conditions(instance),
+            "languages": self.get_languages(instance),
+            "location": _LOCATION.to_representation(instance.nearest_location),
+            "distance": self.get_distance(instance),
+        }
+
+
+_LOCATION = LocationSerializer()
 
 
 class ProviderDetailSerializer(ProviderSerializer):

@@ -77,6 +77,7 @@ class Migration(migrations.Migration):
                             "unit_y",
                             "unit_z",
                             "provider",
+                            "location",
                             "accepting_new_patients",
                             "procedure_bits",
                             "condition_bits",

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import pytest
 from geopy.distance import geodesic
+from rest_framework import serializers
 
 from directory.geo import KM_PER_MILE, resolve_place
+from directory.selectors import provider_by_npi, providers_near
+from directory.serializers import LocationSerializer, PracticeLocationSerializer, ProviderResultSerializer
 from tests.directory.factories import PracticeLocationFactory, ProviderFactory
 
 pytestmark = pytest.mark.django_db
@@ -260,3 +263,28 @@ def test_openapi_schema_validates_without_warnings():
     from django.core.management import call_command
 
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", "/dev/null")
+
+
+def test_results_and_profiles_say_exactly_what_their_declared_fields_say():
+    """The hand-built representations must not drift from the fields the schema documents."""
+    ProviderFactory(
+        locations=[
+            location_miles_north_of_denver(4, address_line2="Suite 9", phone=""),
+            location_miles_north_of_denver(9),
+        ],
+        procedures=["facet-joint-injection", "epidural-steroid-injection"],
+        conditions=["spinal-stenosis"],
+        languages=["en", "vi"],
+        middle_name="Q",
+    )
+    (hit,) = providers_near(origin=resolve_place(DENVER_ZIP), radius_km=40)[:]
+    result = ProviderResultSerializer(hit, context={"units": "km"})
+    generic = serializers.ModelSerializer.to_representation(result, hit)
+    generic["location"] = serializers.ModelSerializer.to_representation(
+        LocationSerializer(), hit.nearest_location
+    )
+
+    assert result.data == generic
+    for location in provider_by_npi(hit.npi).locations.all():
+        detail = PracticeLocationSerializer(location)
+        assert detail.data == serializers.ModelSerializer.to_representation(detail, location)
