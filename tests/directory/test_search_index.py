@@ -37,6 +37,14 @@ class Found:
     details: tuple[Any, ...]
 
 
+def toggle(related: Any, item: Any) -> None:
+    """Link ``item`` through the related manager, or unlink it when it is linked already."""
+    if related.filter(pk=item.pk).exists():
+        related.remove(item)
+    else:
+        related.add(item)
+
+
 def reference_search(
     origin: Origin,
     radius_km: float,
@@ -300,27 +308,15 @@ def test_search_still_agrees_with_the_reference_after_random_everyday_edits(seed
             provider.save(update_fields=["accepting_new_patients"])
         elif edit == "procedure from provider":
             procedure = rng.choice(procedures)
-            if provider.procedures.filter(pk=procedure.pk).exists():
-                provider.procedures.remove(procedure)
-            else:
-                provider.procedures.add(procedure)
+            toggle(provider.procedures, procedure)
         elif edit == "procedure from catalog":
             procedure = rng.choice(procedures)
-            if procedure.providers.filter(pk=provider.pk).exists():
-                procedure.providers.remove(provider)
-            else:
-                procedure.providers.add(provider)
+            toggle(procedure.providers, provider)
         elif edit == "language from catalog":
             language = rng.choice(languages)
-            if language.providers.filter(pk=provider.pk).exists():
-                language.providers.remove(provider)
-            else:
-                language.providers.add(provider)
+            toggle(language.providers, provider)
         elif edit == "link from provider":
-            if provider.locations.filter(pk=location.pk).exists():
-                provider.locations.remove(location)
-            else:
-                provider.locations.add(location)
+            toggle(provider.locations, location)
         elif edit == "link from location":
             location.providers.add(provider)
         elif edit == "clear location":
