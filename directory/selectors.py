@@ -94,7 +94,8 @@ class ProvidersNear:
 
     Reads the search listing (``SearchListing``: a row per listed provider at each
     located location, see ``directory.search_index``) and nothing else until a page is
-    chosen. ``count()`` is one ``COUNT(DISTINCT provider)`` over the rows in the radius.
+    chosen. ``count()`` is one aggregate over the rows in the radius, counting each
+    provider once.
     A page is ranked within the smallest circle known to hold it: every provider with a
     location within ``r`` of the origin ranks before every provider without, so the first
     ``n`` providers of the whole search are the first ``n`` within any circle holding
