@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cache
 
-import zipcodes
 from django.db import transaction
 from django.utils import timezone
 
+from directory.geo import zip_rows
 from directory.models import Condition, Language, Practice, PracticeLocation, Procedure, Provider
 from directory.npi import npi_check_digit
 from directory.search_index import refresh_listings
@@ -192,7 +192,7 @@ def _zip_places() -> tuple[dict[str, ZipPlace], dict[tuple[str, str], list[ZipPl
     """
     by_code: dict[str, ZipPlace] = {}
     by_city: dict[tuple[str, str], list[ZipPlace]] = defaultdict(list)
-    for row in zipcodes.list_all():
+    for row in zip_rows():
         if row["zip_code_type"] != "STANDARD" or not row["active"] or not row["lat"]:
             continue
         place = ZipPlace(
