@@ -13,6 +13,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import InvalidPage, Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -27,6 +28,7 @@ from referrals.models import AuditLogEntry, Referral
 from triage.rules import QUESTIONS, Disposition
 
 Action = AuditLogEntry.Action
+REFERRALS_PER_PAGE = 50
 
 
 def my_referral(request: HttpRequest, public_id: uuid.UUID) -> Referral:
@@ -45,11 +47,23 @@ def my_referral(request: HttpRequest, public_id: uuid.UUID) -> Referral:
 @login_required
 @require_http_methods(["GET"])
 def referral_list(request: HttpRequest) -> HttpResponse:
-    referrals = list(selectors.referrals_for_clinician(request.user)[:200])
+    paginator = Paginator(selectors.referrals_for_clinician(request.user), REFERRALS_PER_PAGE)
+    raw = (request.GET.get("page") or "1")[:20]
+    try:
+        page = paginator.page(raw)
+    except InvalidPage:
+        # A page that is not there is said so, never swapped for another one silently.
+        if raw.isdigit() and int(raw) >= 1:
+            pages = "is only 1 page" if paginator.num_pages == 1 else f"are {paginator.num_pages} pages"
+            error = f"Page {raw} is past the last page of your referrals; there {pages}."
+        else:
+            error = f'"{raw}" is not a page number. Pages are numbered from 1.'
+        return render(request, "referrals/list.html", {"page_error": error}, status=400)
+    referrals = list(page)
     audit_record_many(
         actor=request.user, action=Action.READ, objs=referrals, request=request, detail="my referrals"
     )
-    return render(request, "referrals/list.html", {"referrals": referrals})
+    return render(request, "referrals/list.html", {"referrals": referrals, "page": page})
 
 
 @never_cache

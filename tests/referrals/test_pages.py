@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from referrals import services
 from referrals.models import AuditLogEntry, Referral
-from tests.referrals.factories import UserFactory
+from tests.referrals.factories import PatientFactory, ReferralFactory, UserFactory
 from triage.rules import ANSWER_KEYS, QUESTIONS
 
 pytestmark = pytest.mark.django_db
@@ -95,6 +97,40 @@ def test_my_referrals_lists_mine_with_status_practice_and_not_anyone_elses(docto
     assert "Awaiting the practice" in html
     assert near_practice.name in html
     assert "Okafor" not in html
+
+
+def test_my_referrals_come_fifty_a_page_newest_first_with_links_between_pages(doctor, clinician):
+    for number in range(55):
+        ReferralFactory.create(
+            clinician=clinician,
+            patient=PatientFactory.create(last_name=f"Patient{number:02d}"),
+            created_at=timezone.now() - timedelta(hours=number),
+        )
+
+    first = doctor.get(LIST).content.decode()
+    second = doctor.get(LIST, {"page": "2"}).content.decode()
+
+    assert "Showing 1&ndash;50 of 55" in first
+    assert "Patient00" in first and "Patient49" in first and "Patient50" not in first
+    assert 'href="?page=2" rel="next">Older referrals' in first
+    assert "Patient50" in second and "Patient54" in second and "Patient49" not in second
+    assert 'href="?page=1" rel="prev">Newer referrals' in second
+
+
+@pytest.mark.parametrize(
+    ("page", "message"),
+    [
+        ("3", "Page 3 is past the last page of your referrals; there is only 1 page."),
+        ("two", "is not a page"),
+    ],
+)
+def test_a_page_of_my_referrals_that_is_not_there_is_a_clear_400(doctor, clinician, page, message):
+    ReferralFactory.create(clinician=clinician)
+
+    response = doctor.get(LIST, {"page": page})
+
+    assert response.status_code == 400
+    assert message in response.content.decode()
 
 
 def _patient() -> dict[str, Any]:
