@@ -100,7 +100,8 @@ class ProvidersNear:
     location within ``r`` of the origin ranks before every provider without, so the first
     ``n`` providers of the whole search are the first ``n`` within any circle holding
     ``n`` of them. The circle is guessed from the density the count showed and widened
-    until it holds the page, so a first page sorts tens of rows, in a city as in the country.
+    by what it held (the third try takes the whole radius), so a first page sorts tens of
+    rows, in a city as in the country.
 
     Each provider returned carries ``distance_km`` (to its nearest location),
     ``nearest_location`` and ``nearest_location_id``, and its catalog entries in catalog
@@ -181,13 +182,16 @@ class ProvidersNear:
         # Providers crowd city centres, so start small (area grows with the square of the
         # radius) and widen by what the last circle held: a circle far too wide would sort
         # a thousand rows for twenty.
+        # The third try is the whole radius, so a page costs at most three ranking queries.
         radius_km = min(self._radius_km, self._radius_km * math.sqrt(stop / total) * 0.6)
-        while True:
+        for attempt in range(3):
             ranked = self._first_within(radius_km, stop)
             if len(ranked) >= stop or radius_km >= self._radius_km:
-                return ranked[start:stop]
+                break
             growth = math.sqrt(stop / len(ranked)) * 1.2 if ranked else 2.0
-            radius_km = min(self._radius_km, radius_km * min(4.0, max(1.25, growth)))
+            widened = radius_km * min(4.0, max(1.25, growth))
+            radius_km = min(self._radius_km, widened if attempt == 0 else self._radius_km)
+        return ranked[start:stop]
 
     def _first_within(self, radius_km: float, wanted: int) -> list[_Hit]:
         """The first ``wanted`` providers with a location within ``radius_km``, each at their nearest."""
