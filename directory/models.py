@@ -318,3 +318,17 @@ class SearchListing(models.Model):
 
     def __str__(self) -> str:
         return f"provider {self.provider_id} at location {self.location_id}"
+
+
+class SearchListingVersion(models.Model):
+    """One row naming the search listing's current state: a new random token on every change.
+
+    Cached search answers are keyed by it, so a change to the listing, committed with its
+    new token, retires every cached answer at once in every process. A token rather than
+    a counter, so a rolled-back change can never reuse the number of a later one.
+    """
+
+    token = models.CharField(max_length=32)
+
+    def __str__(self) -> str:
+        return self.token

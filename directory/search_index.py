@@ -18,6 +18,7 @@ rewrites the rows of the providers it touches, in the same transaction:
 
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -26,7 +27,7 @@ from typing import Any
 
 from django.apps import apps as django_apps
 from django.apps.registry import Apps
-from django.db import models, transaction
+from django.db import connections, models, transaction
 
 BATCH = 2000
 # Earlier locations a row carries (SearchListing.earlierN_*); a provider with more
@@ -84,6 +85,7 @@ def refresh_listings(
     tables = _Tables.of(registry)
     written = 0
     with transaction.atomic(using=using):
+        new_version(registry=registry, using=using)
         if provider_ids is None:
             tables.listing.objects.using(using).all().delete()
             batches = _chunks(
@@ -101,6 +103,33 @@ def refresh_listings(
             tables.listing.objects.using(using).bulk_create(rows, batch_size=BATCH)
             written += len(rows)
     return written
+
+
+def new_version(*, registry: Apps = django_apps, using: str = "default") -> str:
+    """Give the listing a new version token, in the caller's transaction; returns it.
+
+    Committed with the change it marks, so a reader sees the old rows with the old token
+    or the new rows with the new one, never a mix.
+    """
+    token = uuid.uuid4().hex
+    try:
+        version = registry.get_model("directory", "SearchListingVersion")
+    except LookupError:  # migrating from before the token existed: nothing is cached yet
+        return token
+    if not version.objects.using(using).filter(pk=1).update(token=token):
+        version.objects.using(using).create(pk=1, token=token)
+    return token
+
+
+def current_version(using: str = "default") -> str:
+    """The listing's version token ("" before the first one is written)."""
+    from directory.models import SearchListingVersion
+
+    # On every search: a plain statement, without the ORM's cost of building one.
+    with connections[using].cursor() as cursor:
+        cursor.execute(f"SELECT token FROM {SearchListingVersion._meta.db_table} WHERE id = 1")  # noqa: S608
+        row = cursor.fetchone()
+    return row[0] if row else ""
 
 
 def _chunks(ids: Iterable[int]) -> Iterator[list[int]]:

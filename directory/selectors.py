@@ -18,11 +18,14 @@ reads the locations themselves, where it needs the practices' own state.
 
 from __future__ import annotations
 
+import hashlib
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, overload
+from typing import Any, TypeVar, cast, overload
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db import connections
 from django.db.models import F, FloatField, Prefetch, Q, QuerySet, Value
 from django.db.models.lookups import GreaterThanOrEqual
@@ -38,7 +41,7 @@ from directory.models import (
     Provider,
     SearchListing,
 )
-from directory.search_index import EARLIER_KEPT, catalog_bit
+from directory.search_index import EARLIER_KEPT, catalog_bit, current_version
 
 
 def closeness_expression(origin: Origin, *, prefix: str = "") -> Any:
@@ -89,6 +92,9 @@ def _within_radius(origin: Origin, radius_km: float, *, prefix: str = "") -> Q:
     )
 
 
+_T = TypeVar("_T")
+
+
 class ProvidersNear:
     """The result of a provider search: counted and ranked in SQL, sliceable like a queryset.
 
@@ -114,25 +120,50 @@ class ProvidersNear:
         self._origin = origin
         self._radius_km = radius_km
         self._count: int | None = None
+        self._version: str | None = None
 
     def count(self) -> int:
         if self._count is None:
-            where, params = self._where(self._radius_km)
-            if connections[SearchListing.objects.db].vendor == "postgresql":
-                # PostgreSQL sorts for a DISTINCT faster than it evaluates the earlier-location
-                # tests below (measured at a million locations: 3.2 ms against 7.6 ms).
-                sql = f"SELECT COUNT(DISTINCT provider_id) FROM {_LISTING} WHERE {where}"  # noqa: S608
-            else:
-                # A row counts when none of its provider's earlier locations is in the circle,
-                # so each provider found counts once, at its first location in the circle;
-                # SQLite avoids the temporary b-tree of a DISTINCT (9.5 ms against 16.4 ms).
-                not_earlier, earlier_params = self._no_earlier_location_in_circle()
-                once = f"SUM(CASE WHEN NOT many_places AND {not_earlier} THEN 1 ELSE 0 END)"
-                many = "COUNT(DISTINCT CASE WHEN many_places THEN provider_id END)"
-                sql = f"SELECT COALESCE({once}, 0) + {many} FROM {_LISTING} WHERE {where}"  # noqa: S608
-                params = [*earlier_params, *params]
-            self._count = _fetch(sql, params)[0][0]
+            self._count = self._cached(("count",), self._count_now)
         return self._count
+
+    def _cached(self, what: tuple[Any, ...], compute: Callable[[], _T]) -> _T:
+        """``compute()``, kept in the cache under this search, ``what`` and the listing's version.
+
+        Any change to the listing commits a new version with it, so a cached answer is
+        never one the database would not give now.
+        """
+        seconds = settings.SEARCH_CACHE_SECONDS
+        if seconds <= 0:
+            return compute()
+        alias = SearchListing.objects.db
+        if self._version is None:
+            self._version = current_version(alias)
+        search = (alias, self._version, self._origin.lat, self._origin.lng, self._radius_km, self._filters)
+        key = "directory-search:" + hashlib.sha256(repr((search, what)).encode()).hexdigest()
+        found = cache.get(key)
+        if found is None:
+            found = compute()
+            cache.set(key, found, seconds)
+        return cast(_T, found)
+
+    def _count_now(self) -> int:
+        where, params = self._where(self._radius_km)
+        if connections[SearchListing.objects.db].vendor == "postgresql":
+            # PostgreSQL sorts for a DISTINCT faster than it evaluates the earlier-location
+            # tests below (measured at a million locations: 3.2 ms against 7.6 ms).
+            sql = f"SELECT COUNT(DISTINCT provider_id) FROM {_LISTING} WHERE {where}"  # noqa: S608
+        else:
+            # A row counts when none of its provider's earlier locations is in the circle,
+            # so each provider found counts once, at its first location in the circle;
+            # SQLite avoids the temporary b-tree of a DISTINCT (9.5 ms against 16.4 ms).
+            not_earlier, earlier_params = self._no_earlier_location_in_circle()
+            once = f"SUM(CASE WHEN NOT many_places AND {not_earlier} THEN 1 ELSE 0 END)"
+            many = "COUNT(DISTINCT CASE WHEN many_places THEN provider_id END)"
+            sql = f"SELECT COALESCE({once}, 0) + {many} FROM {_LISTING} WHERE {where}"  # noqa: S608
+            params = [*earlier_params, *params]
+        count: int = _fetch(sql, params)[0][0]
+        return count
 
     def _no_earlier_location_in_circle(self) -> _Sql:
         closeness = min_closeness(self._origin, self._radius_km)
@@ -175,6 +206,9 @@ class ProvidersNear:
 
     def _ranked(self, start: int, stop: int) -> list[_Hit]:
         """The providers ranked ``start`` to ``stop`` - 1, each at their nearest location."""
+        return self._cached(("ranked", start, stop), lambda: self._ranked_now(start, stop))
+
+    def _ranked_now(self, start: int, stop: int) -> list[_Hit]:
         total = self.count()
         stop = min(stop, total)
         if start >= stop:
@@ -268,8 +302,12 @@ _HIT_PROVIDER_FIELDS = [
     "credential",
     "accepting_new_patients",
 ]
-_HIT_BITS = ["procedure_bits", "condition_bits", "language_bits"]
 _CatalogModel = type[Procedure] | type[Condition] | type[Language]
+_BITS_OF: dict[_CatalogModel, str] = {
+    Procedure: "procedure_bits",
+    Condition: "condition_bits",
+    Language: "language_bits",
+}
 
 
 @dataclass(frozen=True)
@@ -289,7 +327,7 @@ class _Catalog:
     sets' width (``catalog_bit`` None) is read from its link table for the page instead.
     """
 
-    entries_by_kind: dict[_CatalogModel, list[Any]]
+    entries_by_kind: dict[_CatalogModel, list[tuple[int, Any]]]  # (bit, entry), in catalog order
     linked: dict[_CatalogModel, dict[int, set[int]]]
 
     @classmethod
@@ -315,19 +353,21 @@ class _Catalog:
             model, key_field = kinds[number]
             entries[model].append(model.from_db(alias, ["id", key_field, "name"], (pk, key, name)))
         linked: dict[_CatalogModel, dict[int, set[int]]] = {}
+        by_bit: dict[_CatalogModel, list[tuple[int, Any]]] = {}
         for model, found in entries.items():
             found.sort(key=lambda entry: (entry.name, entry.pk))  # the catalog's own ordering
-            if any(catalog_bit(entry.pk) is None for entry in found):
+            by_bit[model] = [(catalog_bit(entry.pk) or 0, entry) for entry in found]
+            if any(bit == 0 for bit, _ in by_bit[model]):
                 linked[model] = _links(model, [hit.provider[0] for hit in ranked])
-        return cls(entries_by_kind=entries, linked=linked)
+        return cls(entries_by_kind=by_bit, linked=linked)
 
     def entries(self, model: _CatalogModel, hit: _Hit) -> list[Any]:
         """The entries of ``model`` the hit's provider is linked to, in catalog order."""
         if model in self.linked:
             pks = self.linked[model].get(hit.provider[0], set())
-            return [entry for entry in self.entries_by_kind[model] if entry.pk in pks]
-        bits = getattr(hit, f"{model._meta.model_name}_bits")
-        return [entry for entry in self.entries_by_kind[model] if bits & (catalog_bit(entry.pk) or 0)]
+            return [entry for _, entry in self.entries_by_kind[model] if entry.pk in pks]
+        bits = getattr(hit, _BITS_OF[model])
+        return [entry for bit, entry in self.entries_by_kind[model] if bits & bit]
 
 
 def _links(model: _CatalogModel, provider_ids: list[int]) -> dict[int, set[int]]:

@@ -268,6 +268,9 @@ MAP_TILE_URL = env.str("MAP_TILE_URL", default="https://tile.openstreetmap.org/{
 # embedded mode is one process, where an in-memory cache is enough; behind HTTPS (production)
 # the rate-limit check's complaint about such a cache stands.
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+# Directory search answers (counts and ranked pages) are cached this long, keyed by the
+# search listing's version, so a directory change is seen at once; 0 turns it off.
+SEARCH_CACHE_SECONDS = env.int("SEARCH_CACHE_SECONDS", default=300)
 if CACHES["default"]["BACKEND"].endswith("LocMemCache") and not SECURE_SSL_REDIRECT:
     SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
 

@@ -206,10 +206,10 @@ def test_a_results_page_costs_a_bounded_number_of_queries(api_client, django_ass
             languages=["en", "es"],
         )
 
-    # Slug check, the procedure's catalog entry, the count, the ranked page with its
-    # providers (at most three tries, each in a wider circle), the page's locations with
-    # their practices, and the catalog.
-    with django_assert_max_num_queries(8):
+    # Slug check, the procedure's catalog entry, the listing's version (for the cache), the
+    # count, the ranked page with its providers (at most three tries, each in a wider
+    # circle), the page's locations with their practices, and the catalog.
+    with django_assert_max_num_queries(9):
         response = search(api_client, procedure="facet-joint-injection")
 
     assert len(response.json()["results"]) == 20

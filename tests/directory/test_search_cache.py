@@ -1,0 +1,75 @@
+"""Cached search answers: reused while the directory stands still, never once it changes."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from directory.geo import Origin
+from directory.selectors import providers_near
+from tests.directory.factories import PracticeLocationFactory, ProviderFactory
+
+pytestmark = pytest.mark.django_db
+
+DENVER = Origin(lat=39.7392, lng=-104.9903, label="Denver, CO")
+
+
+def nearby(**kwargs):
+    return ProviderFactory(locations=[PracticeLocationFactory(latitude=39.75, longitude=-104.99)], **kwargs)
+
+
+def search_counting_rows() -> tuple[list[str], int, int]:
+    """(NPIs on the first page, the total, how many statements read the listing's rows)."""
+    with CaptureQueriesContext(connection) as queries:
+        page, total = providers_near(origin=DENVER, radius_km=25).page(1, 20)
+    reads = sum("FROM directory_searchlisting " in query["sql"] for query in queries.captured_queries)
+    return [provider.npi for provider in page], total, reads
+
+
+def test_the_same_search_again_is_answered_without_reading_the_listing():
+    provider = nearby()
+
+    first = search_counting_rows()
+    again = search_counting_rows()
+
+    assert first[:2] == again[:2] == ([provider.npi], 1)
+    assert first[2] >= 2
+    assert again[2] == 0
+
+
+def test_a_directory_change_is_seen_by_the_very_next_search():
+    staying, leaving = nearby(), nearby()
+    assert search_counting_rows()[1] == 2
+
+    leaving.is_listed = False
+    leaving.save()
+
+    npis, total, reads = search_counting_rows()
+    assert (npis, total) == ([staying.npi], 1)
+    assert reads >= 2
+
+
+def test_a_change_rolled_back_leaves_no_cached_answer_behind():
+    provider = nearby()
+    assert search_counting_rows()[:2] == ([provider.npi], 1)
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        nearby()
+        assert search_counting_rows()[1] == 2  # seen, and cached, inside the transaction
+        raise RuntimeError("the change is abandoned")
+
+    assert search_counting_rows()[:2] == ([provider.npi], 1)
+    # The next change must not meet the abandoned one's answer (two providers found).
+    provider.is_listed = False
+    provider.save()
+    assert search_counting_rows()[:2] == ([], 0)
+
+
+def test_a_zero_cache_time_reads_the_listing_every_time(settings):
+    settings.SEARCH_CACHE_SECONDS = 0
+    nearby()
+
+    search_counting_rows()
+
+    assert search_counting_rows()[2] >= 2
