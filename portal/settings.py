@@ -293,6 +293,9 @@ AXES_COOLOFF_TIME = env.float("LOGIN_COOLOFF_HOURS", default=0.25)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# The address a login attempt counts against: the same one the public rate limits use,
+# so behind a proxy (RATE_LIMIT_CLIENT_ADDRESS_HEADER) every client is not one address.
+AXES_CLIENT_IP_CALLABLE = "portal.middleware.client_address"
 
 # Clinicians and office staff are signed out after 15 minutes without a request: every
 # request pushes the expiry forward, and closing the browser ends the session too.

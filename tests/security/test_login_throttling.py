@@ -100,3 +100,23 @@ def test_failed_logins_below_the_limit_are_forgotten_after_a_success(
     statuses = [log_in(client, "/accounts/login/", "wrong").status_code for _ in range(4)]
 
     assert statuses == [200, 200, 200, 200]
+
+
+def test_behind_a_proxy_the_lock_holds_per_client_address_not_per_proxy(
+    client: Client, staff_member: Any, settings: Any
+) -> None:
+    settings.RATE_LIMIT_CLIENT_ADDRESS_HEADER = "HTTP_X_REAL_IP"
+
+    def through_proxy(password: str, address: str) -> Any:
+        return client.post(
+            "/accounts/login/",
+            {"username": "staff.lakeside", "password": password},
+            REMOTE_ADDR="10.0.0.2",
+            HTTP_X_REAL_IP=address,
+        )
+
+    statuses = [through_proxy("wrong", "203.0.113.7").status_code for _ in range(5)]
+
+    assert statuses[-1] == 429
+    assert through_proxy(PASSWORD, "198.51.100.20").status_code == 302
+    assert is_signed_in(client)
