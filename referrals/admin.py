@@ -26,9 +26,10 @@ from django.utils.html import format_html, format_html_join
 import directory.admin as directory_admin
 from directory.models import ListingReport, Practice, PracticeLocation, Provider
 from directory.services import location_mark_verified
-from referrals import selectors, services
-from referrals.admin_forms import AppointmentInlineForm, CompleteForm, DeclineForm
+from referrals import routing, selectors, services
+from referrals.admin_forms import AppointmentInlineForm, CompleteForm, DeclineForm, RouteByHandForm
 from referrals.admin_scoping import (
+    ALL_PRACTICES,
     OfficeScopedAdmin,
     OfficeScopedInline,
     OfficeScopedMixin,
@@ -55,6 +56,9 @@ URGENCY_RANK = Case(
     default=Value(-1),
     output_field=IntegerField(),
 )
+
+
+ROUTE_BY_HAND_PERMISSION = "referrals.route_referral_by_hand"
 
 
 def short_id(referral: Referral) -> str:
@@ -253,10 +257,28 @@ class ReferralAdmin(OfficeScopedAdmin):
         "decline_referrals",
         "record_no_show",
         "complete_referrals",
+        "route_by_hand",
         "export_csv",
     ]
 
     # -- list ----------------------------------------------------------------------------------
+
+    def works_for_an_office(self, request: HttpRequest) -> bool:
+        # Whoever may route by hand works the unroutable referrals, office or not.
+        return super().works_for_an_office(request) or request.user.has_perm(ROUTE_BY_HAND_PERMISSION)
+
+    def scope_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        scoped = super().scope_queryset(request, queryset)
+        if practice_ids_for(request) is not ALL_PRACTICES and request.user.has_perm(ROUTE_BY_HAND_PERMISSION):
+            # Unroutable referrals belong to no practice yet: the router's to place.
+            return scoped | queryset.filter(status=Referral.Status.UNROUTABLE)
+        return scoped
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        actions = super().get_actions(request)
+        if not request.user.has_perm(ROUTE_BY_HAND_PERMISSION):
+            actions.pop("route_by_hand", None)
+        return actions
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Referral]:
         return selectors.with_next_appointment(super().get_queryset(request)).annotate(
@@ -522,6 +544,36 @@ class ReferralAdmin(OfficeScopedAdmin):
             ),
             done="declined and sent on",
             detail="decline",
+        )
+        return None
+
+    @admin.action(description="Send the selected unroutable referral to a practice…")
+    def route_by_hand(self, request: HttpRequest, queryset: QuerySet[Referral]) -> TemplateResponse | None:
+        if queryset.count() != 1:
+            self.message_user(
+                request,
+                "Choose one referral at a time: each is offered the practices near its own patient.",
+                messages.ERROR,
+            )
+            return None
+        options = routing.hand_routing_options(queryset.select_related("patient").get())
+        form = RouteByHandForm(request.POST if "apply" in request.POST else None, options=options)
+        if not form.is_bound or not form.is_valid():
+            return self._intermediate(
+                request,
+                queryset,
+                form,
+                action="route_by_hand",
+                title="Send a referral to a practice",
+                button="Send",
+            )
+        practice = form.chosen_practice()
+        self._each(
+            request,
+            queryset,
+            lambda r: services.referral_route_by_hand(referral=r, user=request.user, practice=practice),
+            done=f"sent to {practice.name}",
+            detail="route by hand",
         )
         return None
 

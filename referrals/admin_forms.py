@@ -6,6 +6,9 @@ from typing import Any
 
 from django import forms
 
+from directory.geo import KM_PER_MILE
+from directory.models import Practice
+from directory.selectors import PracticeDistance
 from referrals.models import Appointment, ReferralEvent
 
 
@@ -36,6 +39,38 @@ class CompleteForm(forms.Form):
         label="Outcome summary",
         help_text="What was done and what the referring clinician should do next.",
     )
+
+
+class RouteByHandForm(forms.Form):
+    """Which practice takes an unroutable referral, from those near the patient."""
+
+    practice = forms.TypedChoiceField(
+        coerce=int,
+        label="Send to",
+        help_text=(
+            "Practices accepting referrals, nearest to the patient first. Practices that "
+            "declined this referral or let it lapse are not offered."
+        ),
+    )
+
+    def __init__(self, *args: Any, options: list[PracticeDistance], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._practices = {option.practice.pk: option.practice for option in options}
+        self.fields["practice"].choices = [  # type: ignore[attr-defined]
+            (
+                option.practice.pk,
+                f"{option.practice.name}, {option.location.city}, {option.location.state}: "
+                f"{option.distance_km / KM_PER_MILE:.1f} miles",
+            )
+            for option in options
+        ]
+        if not options:
+            self.fields[
+                "practice"
+            ].help_text = "No practice accepting referrals is within reach of the patient's ZIP code."
+
+    def chosen_practice(self) -> Practice:
+        return self._practices[self.cleaned_data["practice"]]
 
 
 # Fields that describe the booking itself: set once, when the visit is booked.

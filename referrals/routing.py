@@ -150,3 +150,31 @@ def shortlist_for(referral: Referral, *, size: int | None = None) -> list[Candid
         for hit in nearby
     )
     return ranked[:size]
+
+
+# Routing by hand looks wider than automatic routing: an unroutable referral found nobody
+# suitable nearby, and the person choosing may send it farther or to another procedure.
+HAND_ROUTING_RINGS_MILES = (50.0, 100.0, 250.0)
+HAND_ROUTING_CHOICES = 50
+
+
+def hand_routing_options(referral: Referral) -> list[PracticeDistance]:
+    """Practices accepting referrals near the patient, nearest first, for a person to choose from.
+
+    Practices that already declined the referral or let it lapse are left out. The
+    search widens through ``HAND_ROUTING_RINGS_MILES`` until ten practices are found.
+    """
+    origin = zip_centroid(referral.patient.postal_code)
+    if origin is None:
+        return []
+    asked = practices_already_asked(referral)
+    found: list[PracticeDistance] = []
+    for miles in HAND_ROUTING_RINGS_MILES:
+        found = [
+            hit
+            for hit in practices_near(origin=origin, radius_km=miles * KM_PER_MILE)
+            if hit.practice.pk not in asked
+        ]
+        if len(found) >= 10:
+            break
+    return found[:HAND_ROUTING_CHOICES]

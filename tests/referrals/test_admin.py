@@ -6,11 +6,14 @@ import datetime
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from geopy.distance import geodesic
 
+from directory.geo import resolve_place
 from directory.models import ListingReport, Provider
 from referrals.demo import staff_group
 from referrals.models import Appointment, AuditLogEntry, FollowUp, Referral, ReferralEvent
@@ -465,3 +468,86 @@ def test_saving_a_provider_confirms_the_offices_listing(client, scene):
     assert provider.accepting_new_patients is False
     assert location.last_verified_at is not None
     assert timezone.now() - location.last_verified_at < datetime.timedelta(minutes=1)
+
+
+# --- Routing by hand ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def router(scene) -> Any:
+    """A referral coordinator who works for no office but may place unroutable referrals."""
+    user = UserFactory.create(username="coordinator", is_staff=True)
+    user.user_permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label="referrals",
+            codename__in=["view_referral", "change_referral", "route_referral_by_hand"],
+        )
+    )
+    return user
+
+
+def unroutable_referral(scene) -> Referral:
+    return ReferralFactory.create(
+        practice=None,
+        status=Referral.Status.UNROUTABLE,
+        acceptance_deadline=None,
+        clinician=scene["clinician"],
+        patient=PatientFactory.create(last_name="Castillo", postal_code="80202"),
+    )
+
+
+def practice_miles_from_denver(name: str, miles: float) -> Any:
+    practice = PracticeFactory.create(name=name)
+    origin = resolve_place("80202")
+    point = geodesic(miles=miles).destination((origin.lat, origin.lng), 0)
+    location = PracticeLocationFactory.create(
+        practice=practice, latitude=point.latitude, longitude=point.longitude, city="Northglenn"
+    )
+    ProviderFactory.create(locations=[location])
+    return practice
+
+
+def test_a_router_is_offered_practices_nearest_the_patient_and_sends_the_referral(client, scene, router):
+    referral = unroutable_referral(scene)
+    practice_miles_from_denver("Far Peaks IR", 80)
+    near = practice_miles_from_denver("Near Creek IR", 6)
+
+    choosing = run_action(signed_in(client, router), "route_by_hand", [referral])
+    page = choosing.content.decode()
+    assert page.index("Near Creek IR, Northglenn, CO: 6.0 miles") < page.index("Far Peaks IR")
+
+    run_action(client, "route_by_hand", [referral], practice=str(near.pk), apply="Send")
+
+    referral.refresh_from_db()
+    assert (referral.status, referral.practice) == (Referral.Status.PENDING, near)
+    assert referral.events.filter(kind=ReferralEvent.Kind.ROUTED_BY_HAND, actor=router).exists()
+
+
+def test_a_router_sees_unroutable_referrals_but_no_offices_own(client, scene, router):
+    unroutable_referral(scene)
+
+    page = signed_in(client, router).get(CHANGELIST).content.decode()
+
+    assert "Castillo" in page
+    assert "Okafor" not in page and "Nguyen" not in page
+
+
+def test_office_staff_see_neither_unroutable_referrals_nor_the_routing_action(client, scene):
+    unroutable_referral(scene)
+
+    page = signed_in(client, scene["lakeside_staff"]).get(CHANGELIST).content.decode()
+
+    assert "Castillo" not in page
+    assert "route_by_hand" not in page
+
+
+def test_routing_by_hand_takes_one_referral_at_a_time(client, scene, router):
+    first, second = unroutable_referral(scene), unroutable_referral(scene)
+    practice = practice_miles_from_denver("Near Creek IR", 6)
+
+    response = run_action(
+        signed_in(client, router), "route_by_hand", [first, second], practice=str(practice.pk), apply="Send"
+    )
+
+    assert "Choose one referral at a time" in response.content.decode()
+    assert Referral.objects.filter(status=Referral.Status.UNROUTABLE).count() == 2
