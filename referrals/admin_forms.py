@@ -6,10 +6,9 @@ from typing import Any
 
 from django import forms
 
-from directory.geo import KM_PER_MILE
 from directory.models import Practice
-from directory.selectors import PracticeDistance
 from referrals.models import Appointment, ReferralEvent
+from referrals.routing import HandRoutingOption
 
 
 class DeclineForm(forms.Form):
@@ -53,16 +52,11 @@ class RouteByHandForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args: Any, options: list[PracticeDistance], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, options: list[HandRoutingOption], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._practices = {option.practice.pk: option.practice for option in options}
         self.fields["practice"].choices = [  # type: ignore[attr-defined]
-            (
-                option.practice.pk,
-                f"{option.practice.name}, {option.location.city}, {option.location.state}: "
-                f"{option.distance_km / KM_PER_MILE:.1f} miles",
-            )
-            for option in options
+            (option.practice.pk, _option_label(option)) for option in options
         ]
         if not options:
             self.fields[
@@ -71,6 +65,15 @@ class RouteByHandForm(forms.Form):
 
     def chosen_practice(self) -> Practice:
         return self._practices[self.cleaned_data["practice"]]
+
+
+def _option_label(option: HandRoutingOption) -> str:
+    place = f"{option.location.city}, {option.location.state}"
+    where = f"{option.practice.name}, {place}: {option.distance_mi:.1f} miles"
+    if option.offers_requested_procedure is None:
+        return where
+    offers = "offers" if option.offers_requested_procedure else "does not list"
+    return f"{where} ({offers} the requested procedure)"
 
 
 # Fields that describe the booking itself: set once, when the visit is booked.

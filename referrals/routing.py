@@ -158,11 +158,22 @@ HAND_ROUTING_RINGS_MILES = (50.0, 100.0, 250.0)
 HAND_ROUTING_CHOICES = 50
 
 
-def hand_routing_options(referral: Referral) -> list[PracticeDistance]:
+@dataclass(frozen=True)
+class HandRoutingOption:
+    """A practice a person may send an unroutable referral to, and what they should know of it."""
+
+    practice: Practice
+    location: PracticeLocation
+    distance_mi: float
+    offers_requested_procedure: bool | None  # None: the referral names no procedure
+
+
+def hand_routing_options(referral: Referral) -> list[HandRoutingOption]:
     """Practices accepting referrals near the patient, nearest first, for a person to choose from.
 
     Practices that already declined the referral or let it lapse are left out. The
     search widens through ``HAND_ROUTING_RINGS_MILES`` until ten practices are found.
+    Each says whether a listed provider there offers the requested procedure.
     """
     origin = zip_centroid(referral.patient.postal_code)
     if origin is None:
@@ -177,4 +188,24 @@ def hand_routing_options(referral: Referral) -> list[PracticeDistance]:
         ]
         if len(found) >= 10:
             break
-    return found[:HAND_ROUTING_CHOICES]
+    found = found[:HAND_ROUTING_CHOICES]
+    offering: set[int] = set()
+    if referral.requested_procedure_id is not None:
+        offering = set(
+            PracticeLocation.objects.filter(
+                practice_id__in=[hit.practice.pk for hit in found],
+                providers__is_listed=True,
+                providers__procedures=referral.requested_procedure_id,
+            ).values_list("practice_id", flat=True)
+        )
+    return [
+        HandRoutingOption(
+            practice=hit.practice,
+            location=hit.location,
+            distance_mi=hit.distance_km / KM_PER_MILE,
+            offers_requested_procedure=(
+                hit.practice.pk in offering if referral.requested_procedure_id is not None else None
+            ),
+        )
+        for hit in found
+    ]

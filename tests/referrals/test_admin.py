@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 from typing import Any
 
 import pytest
@@ -496,25 +497,28 @@ def unroutable_referral(scene) -> Referral:
     )
 
 
-def practice_miles_from_denver(name: str, miles: float) -> Any:
+def practice_miles_from_denver(name: str, miles: float, procedures: tuple[str, ...] = ()) -> Any:
     practice = PracticeFactory.create(name=name)
     origin = resolve_place("80202")
     point = geodesic(miles=miles).destination((origin.lat, origin.lng), 0)
     location = PracticeLocationFactory.create(
         practice=practice, latitude=point.latitude, longitude=point.longitude, city="Northglenn"
     )
-    ProviderFactory.create(locations=[location])
+    ProviderFactory.create(locations=[location], procedures=list(procedures))
     return practice
 
 
 def test_a_router_is_offered_practices_nearest_the_patient_and_sends_the_referral(client, scene, router):
     referral = unroutable_referral(scene)
     practice_miles_from_denver("Far Peaks IR", 80)
-    near = practice_miles_from_denver("Near Creek IR", 6)
+    assert referral.requested_procedure is not None
+    near = practice_miles_from_denver("Near Creek IR", 6, procedures=(referral.requested_procedure.slug,))
 
     choosing = run_action(signed_in(client, router), "route_by_hand", [referral])
     page = choosing.content.decode()
-    assert page.index("Near Creek IR, Northglenn, CO: 6.0 miles") < page.index("Far Peaks IR")
+    near_label = "Near Creek IR, Northglenn, CO: 6.0 miles (offers the requested procedure)"
+    assert page.index(near_label) < page.index("Far Peaks IR")
+    assert re.search(r"Far Peaks IR, [^:]+: 80\.\d miles \(does not list the requested procedure\)", page)
 
     run_action(client, "route_by_hand", [referral], practice=str(near.pk), apply="Send")
 
