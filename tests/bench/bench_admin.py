@@ -23,11 +23,16 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:  # run as a script: make the project importable
+    sys.path.insert(0, str(ROOT))
+
+from tests.bench.common import bench_patients, percentile, postgres_database  # noqa: E402
+
 DEFAULT_PG_URL = "postgres://postgres@127.0.0.1:5432"
 PG_DATABASE = "irportal_bench_admin"
 CHANGELIST = "/admin/referrals/referral/"
@@ -39,22 +44,6 @@ VIEWS = [
     ("by next appointment", "?o=7"),
     ("pending only", "?status__exact=pending"),
 ]
-
-
-def percentile(samples: list[float], fraction: float) -> float:
-    """The nearest-rank percentile of ``samples`` (fraction 0..1)."""
-    ordered = sorted(samples)
-    rank = max(1, round(fraction * len(ordered) + 0.5))
-    return ordered[min(rank, len(ordered)) - 1]
-
-
-def postgres_url(pg_url: str) -> str:
-    import psycopg
-
-    with psycopg.connect(f"{pg_url}/postgres", autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{PG_DATABASE}"')
-        admin.execute(f'CREATE DATABASE "{PG_DATABASE}"')
-    return f"{pg_url}/{PG_DATABASE}"
 
 
 def build(referrals: int, other: int, seed: int) -> Any:
@@ -89,17 +78,7 @@ def build(referrals: int, other: int, seed: int) -> Any:
     for practice_pool, total in (([busy], referrals), (others, other)):
         for offset in range(0, total, batch):
             size = min(batch, total - offset)
-            patients = Patient.objects.bulk_create(
-                Patient(
-                    first_name="Bench",
-                    last_name=f"Patient{offset + n}",
-                    birth_date=date(1960, 1, 1),
-                    sex="F",
-                    phone="555-0100",
-                    postal_code="80202",
-                )
-                for n in range(size)
-            )
+            patients = Patient.objects.bulk_create(bench_patients(offset, size))
             rows = Referral.objects.bulk_create(
                 Referral(
                     clinician=rng.choice(clinicians),
@@ -148,7 +127,8 @@ def measure(staff: Any, requests: int, referrals: int) -> None:
     for page_size in (20, 50, 200):
         type(referral_admin).list_per_page = page_size
         for what, query in VIEWS:
-            url = CHANGELIST + query.format(middle=max(referrals // page_size // 2, 1) - 1)
+            # The admin numbers pages from 1.
+            url = CHANGELIST + query.format(middle=max(referrals // page_size // 2, 1))
             for _ in range(3):  # warm caches and plans
                 assert client.get(url).status_code == 200
             timings: list[float] = []
@@ -171,7 +151,7 @@ def run_one(args: argparse.Namespace, backend: str) -> None:
     os.environ["DEBUG"] = "false"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
     if backend == "postgres":
-        os.environ["DATABASE_URL"] = postgres_url(args.pg_url)
+        os.environ["DATABASE_URL"] = postgres_database(args.pg_url, PG_DATABASE)
     else:
         os.environ["DATABASE_URL"] = f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench_admin.sqlite3'}"
     sys.path.insert(0, str(ROOT))

@@ -31,6 +31,11 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:  # run as a script: make the project importable
+    sys.path.insert(0, str(ROOT))
+
+from tests.bench.common import postgres_database  # noqa: E402
+
 POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/irportal_nppes_bench"
 UNLISTABLE = 50
 
@@ -61,15 +66,6 @@ def run(command: list[str], env: dict[str, str]) -> tuple[str, float, float]:
     if child.returncode:
         sys.exit(f"{' '.join(command[:3])} failed with exit code {child.returncode}")
     return stdout, wall, usage.ru_maxrss / 1024
-
-
-def fresh_postgres(url: str) -> None:
-    import psycopg
-
-    name = url.rsplit("/", 1)[1]
-    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        connection.execute(f'CREATE DATABASE "{name}"')
 
 
 def figure(summary: str, label: str) -> int:
@@ -105,8 +101,7 @@ def main() -> None:
         )
 
         if args.postgres:
-            database_url = POSTGRES_URL
-            fresh_postgres(database_url)
+            database_url = postgres_database(*POSTGRES_URL.rsplit("/", 1))
         else:
             database_url = f"sqlite:///{Path(workdir) / 'bench.sqlite3'}"
         env = {**os.environ, "DATABASE_URL": database_url, "DJANGO_SETTINGS_MODULE": "portal.settings"}

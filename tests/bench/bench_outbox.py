@@ -27,29 +27,18 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:  # run as a script: make the project importable
+    sys.path.insert(0, str(ROOT))
+
+from tests.bench.common import percentile, postgres_database  # noqa: E402
+
 DEFAULT_PG_URL = "postgres://postgres@127.0.0.1:5432"
-
-
-def percentile(samples: list[float], fraction: float) -> float:
-    """The nearest-rank percentile of ``samples`` (fraction 0..1)."""
-    ordered = sorted(samples)
-    rank = max(1, round(fraction * len(ordered) + 0.5))
-    return ordered[min(rank, len(ordered)) - 1]
 
 
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
-
-
-def prepare_database(pg_url: str, name: str) -> str:
-    import psycopg
-
-    with psycopg.connect(f"{pg_url}/postgres", autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{name}"')
-    return f"{pg_url}/{name}"
 
 
 def start_redis(port: int) -> subprocess.Popen[bytes]:
@@ -164,7 +153,7 @@ def main() -> None:
     parser.add_argument("--pg-database", default="irportal_bench_outbox")
     args = parser.parse_args()
 
-    database_url = prepare_database(args.pg_url, args.pg_database)
+    database_url = postgres_database(args.pg_url, args.pg_database)
     port = free_port()
     redis = start_redis(port)
     env = {

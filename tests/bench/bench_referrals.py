@@ -21,33 +21,18 @@ import sys
 import time
 import uuid
 from collections import Counter
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:  # run as a script: make the project importable
+    sys.path.insert(0, str(ROOT))
+
+from tests.bench.common import bench_patients, percentile, postgres_database  # noqa: E402
+
 DEFAULT_PG_URL = "postgres://postgres@127.0.0.1:5432"
 ESI = "epidural-steroid-injection"
-
-
-def percentile(samples: list[float], fraction: float) -> float:
-    """The nearest-rank percentile of ``samples`` (fraction 0..1)."""
-    ordered = sorted(samples)
-    rank = max(1, round(fraction * len(ordered) + 0.5))
-    return ordered[min(rank, len(ordered)) - 1]
-
-
-def prepare_database(args: argparse.Namespace) -> str:
-    import psycopg
-
-    with psycopg.connect(f"{args.pg_url}/postgres", autocommit=True) as admin:
-        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [args.pg_database]).fetchone()
-        if exists and not args.reuse:
-            admin.execute(f'DROP DATABASE "{args.pg_database}"')
-            exists = None
-        if not exists:
-            admin.execute(f'CREATE DATABASE "{args.pg_database}"')
-    return f"{args.pg_url}/{args.pg_database}"
 
 
 def build_directory(locations: int, seed: int) -> None:
@@ -116,17 +101,7 @@ def build_referrals(count: int, seed: int) -> None:
     batch = 10_000
     for offset in range(existing, count, batch):
         size = min(batch, count - offset)
-        patients = Patient.objects.bulk_create(
-            Patient(
-                first_name="Bench",
-                last_name=f"Patient{offset + n}",
-                birth_date=date(1960, 1, 1),
-                sex="F",
-                phone="555-0100",
-                postal_code="80202",
-            )
-            for n in range(size)
-        )
+        patients = Patient.objects.bulk_create(bench_patients(offset, size))
         Referral.objects.bulk_create(
             Referral(
                 clinician=rng.choice(clinicians),
@@ -244,7 +219,7 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    os.environ["DATABASE_URL"] = prepare_database(args)
+    os.environ["DATABASE_URL"] = postgres_database(args.pg_url, args.pg_database, keep=args.reuse)
     os.environ["DEBUG"] = "false"
     os.environ["CELERY_BROKER_URL"] = args.broker
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")

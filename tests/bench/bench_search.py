@@ -28,14 +28,12 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:  # run as a script: make the project importable
+    sys.path.insert(0, str(ROOT))
+
+from tests.bench.common import percentile, postgres_database  # noqa: E402
+
 DEFAULT_PG_URL = "postgres://postgres@127.0.0.1:5432"
-
-
-def percentile(samples: list[float], fraction: float) -> float:
-    """The nearest-rank percentile of ``samples`` (fraction 0..1)."""
-    ordered = sorted(samples)
-    rank = max(1, round(fraction * len(ordered) + 0.5))
-    return ordered[min(rank, len(ordered)) - 1]
 
 
 # --- Child process: one database, Django configured for it --------------------
@@ -161,16 +159,7 @@ def database_url(kind: str, args: argparse.Namespace, workdir: Path) -> str:
         if path.exists() and not args.reuse:
             path.unlink()
         return f"sqlite:///{path}"
-    import psycopg
-
-    with psycopg.connect(f"{args.pg_url}/postgres", autocommit=True) as admin:
-        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [args.pg_database]).fetchone()
-        if exists and not args.reuse:
-            admin.execute(f'DROP DATABASE "{args.pg_database}"')
-            exists = None
-        if not exists:
-            admin.execute(f'CREATE DATABASE "{args.pg_database}"')
-    return f"{args.pg_url}/{args.pg_database}"
+    return postgres_database(args.pg_url, args.pg_database, keep=args.reuse)
 
 
 def run_child(kind: str, args: argparse.Namespace, workdir: Path) -> dict[str, Any]:

@@ -38,6 +38,11 @@ from typing import Any
 # ruff: noqa: S310
 
 ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:  # run as a script: make the project importable
+    sys.path.insert(0, str(ROOT))
+
+from tests.bench.common import postgres_database  # noqa: E402
+
 BIN = Path(sys.executable).parent
 LOCUSTFILE = Path(__file__).with_name("load_locustfile.py")
 DEFAULT_PG_URL = "postgres://postgres@127.0.0.1:5432"
@@ -81,17 +86,6 @@ def parse_args() -> argparse.Namespace:
 
 
 # --- Database: the directory, a clinician with a token ---------------------------
-
-
-def ensure_database(args: argparse.Namespace) -> str:
-    """The database URL, creating the database if it does not exist yet."""
-    import psycopg
-
-    with psycopg.connect(f"{args.pg_url}/postgres", autocommit=True) as admin:
-        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [args.pg_database]).fetchone()
-        if not exists:
-            admin.execute(f'CREATE DATABASE "{args.pg_database}"')
-    return f"{args.pg_url}/{args.pg_database}"
 
 
 def prepare_directory(locations: int) -> tuple[list[str], str]:
@@ -296,7 +290,7 @@ def print_table(args: argparse.Namespace, results: dict[str, dict[str, Any]], ca
 def main() -> None:
     args = parse_args()
     sys.path.insert(0, str(ROOT))
-    database_url = ensure_database(args)
+    database_url = postgres_database(args.pg_url, args.pg_database, keep=True)
     cache = redis_cache_url()
     env = os.environ | {
         "DJANGO_SETTINGS_MODULE": "tests.bench.load_settings",
