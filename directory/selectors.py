@@ -44,19 +44,15 @@ from directory.models import (
 from directory.search_index import EARLIER_KEPT, catalog_bit, current_version
 
 
-def closeness_expression(origin: Origin, *, prefix: str = "") -> Any:
+def closeness_expression(origin: Origin) -> Any:
     """SQL expression for the dot product of the row's unit vector with ``origin``'s.
 
     The cosine of the central angle: 1 at the origin, falling with distance, so larger
     is nearer. Three multiplications and two additions per row, no function calls (which
-    on SQLite would each be a Python callback). ``prefix`` may traverse relations.
+    on SQLite would each be a Python callback).
     """
-    return _dot(origin, f"{prefix}unit_x", f"{prefix}unit_y", f"{prefix}unit_z")
-
-
-def _dot(origin: Origin, x_field: str, y_field: str, z_field: str) -> Any:
     x, y, z = unit_vector(origin.lat, origin.lng)
-    return F(x_field) * _float(x) + F(y_field) * _float(y) + F(z_field) * _float(z)
+    return F("unit_x") * _float(x) + F("unit_y") * _float(y) + F("unit_z") * _float(z)
 
 
 def location_distance_km(origin: Origin, location: PracticeLocation) -> float:
@@ -69,27 +65,24 @@ def _float(value: float) -> Value:
     return Value(value, output_field=FloatField())
 
 
-def _within_radius(origin: Origin, radius_km: float, *, prefix: str = "") -> Q:
-    """Bounding box (index-served) AND exact great-circle distance <= radius, under ``prefix``.
+def _within_radius(origin: Origin, radius_km: float) -> Q:
+    """Bounding box (index-served) AND exact great-circle distance <= radius, for the ORM.
 
     The index is read per latitude band, over the box's longitude range only. The
     distance test is ``closeness >= cos(radius / R)``: the same circle as
-    ``distance <= radius``, answered from the index's columns alone.
+    ``distance <= radius``, answered from the index's columns alone. ``_circle`` is the
+    same test written as SQL, for the search listing's hand-written queries.
     """
     min_lat, max_lat, min_lng, max_lng = bounding_box(origin, radius_km)
-    lat_field, lng_field = f"{prefix}latitude", f"{prefix}longitude"
-    # The box first: SQLite tests the terms in this order, so the arithmetic runs only
-    # for rows inside the box.
+    # The box first, so the arithmetic runs only for rows inside it.
     box = Q(
-        **{f"{prefix}lat_band__in": lat_bands(min_lat, max_lat)},
-        **{f"{lng_field}__gte": min_lng, f"{lng_field}__lte": max_lng},
-        **{f"{lat_field}__gte": min_lat, f"{lat_field}__lte": max_lat},
+        lat_band__in=lat_bands(min_lat, max_lat),
+        longitude__gte=min_lng,
+        longitude__lte=max_lng,
+        latitude__gte=min_lat,
+        latitude__lte=max_lat,
     )
-    return box & Q(
-        GreaterThanOrEqual(
-            closeness_expression(origin, prefix=prefix), _float(min_closeness(origin, radius_km))
-        )
-    )
+    return box & Q(GreaterThanOrEqual(closeness_expression(origin), _float(min_closeness(origin, radius_km))))
 
 
 _T = TypeVar("_T")
