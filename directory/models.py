@@ -247,13 +247,21 @@ class ListingReport(models.Model):
         return self.resolved_at is None
 
 
+# Where every search listing index starts: the grid cell (an index range per strip of
+# cells), the box, then the unit vector for the exact radius test.
+_SEARCH_KEYS = ["cell_lat", "cell_lng", "longitude", "latitude", "unit_x", "unit_y", "unit_z"]
+# The filters, on every index, so no search reads the table itself. A partial index
+# repeats its condition's column too: SQLite still tests it per row.
+_FILTERS = ["accepting_new_patients", "procedure_bits", "condition_bits", "language_bits"]
+
+
 class SearchListing(models.Model):
     """One listed provider at one located practice location: the row a directory search reads.
 
     Derived from Provider, PracticeLocation and the catalog links, and kept in step with
     them by ``directory.search_index`` (signals for ORM writes, ``refresh_listings`` for
-    bulk writes). A search filters, counts and ranks these rows from a single covering
-    index, with no joins, and counts each provider once without sorting for a DISTINCT.
+    bulk writes). A search filters, counts and ranks these rows from covering indexes,
+    with no joins, and counts each provider once without sorting for a DISTINCT.
     Catalog filters are bit sets: bit ``pk`` of ``procedure_bits``
     is set when the provider offers the procedure with that primary key
     (``search_index.catalog_bit``). Never edited by hand.
@@ -261,7 +269,9 @@ class SearchListing(models.Model):
 
     provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="+", db_index=False)
     location = models.ForeignKey(PracticeLocation, on_delete=models.CASCADE, related_name="+")
-    lat_band = models.IntegerField()
+    # The fine grid cell of the location (``search_grid.fine_cell``).
+    cell_lat = models.IntegerField()
+    cell_lng = models.IntegerField()
     latitude = models.FloatField()
     longitude = models.FloatField()
     unit_x = models.FloatField()
@@ -271,10 +281,13 @@ class SearchListing(models.Model):
     procedure_bits = models.BigIntegerField(default=0)
     condition_bits = models.BigIntegerField(default=0)
     language_bits = models.BigIntegerField(default=0)
-    # Counting each provider once without a DISTINCT: a row counts when none of the
-    # provider's earlier rows (by location id) is in the circle. These are the unit
-    # vectors of up to two earlier locations; a provider with more than three located
-    # locations is counted with a DISTINCT instead (``many_places``).
+    # Counting each provider once without a DISTINCT. The row of a provider's first
+    # location (by id) is the lead row and counts whenever it is in the circle; grid
+    # cells total them (SearchCell). Any other row counts when none of the provider's
+    # earlier locations is in the circle: these are the unit vectors of up to two of
+    # them. A provider with more than three located locations has no lead row and is
+    # counted with a DISTINCT instead (``many_places``).
+    lead = models.BooleanField(default=False)
     earlier1_x = models.FloatField(null=True)
     earlier1_y = models.FloatField(null=True)
     earlier1_z = models.FloatField(null=True)
@@ -288,23 +301,27 @@ class SearchListing(models.Model):
             models.UniqueConstraint(fields=["provider", "location"], name="search_listing_once_per_place"),
         ]
         indexes = [
-            # Every search reads this index alone: the bounding box (band, then longitude),
-            # the exact radius test (unit vector), the provider to count and the filters.
+            # Ranking and the count's ring of edge cells read this index alone: the grid
+            # cell, the exact radius test (unit vector), the filters, the provider.
             models.Index(
                 fields=[
-                    "lat_band",
-                    "longitude",
-                    "latitude",
-                    "unit_x",
-                    "unit_y",
-                    "unit_z",
+                    *_SEARCH_KEYS,
+                    "lead",
+                    *_FILTERS,
                     "provider",
                     "location",
-                    "accepting_new_patients",
-                    "procedure_bits",
-                    "condition_bits",
-                    "language_bits",
+                ],
+                name="search_listing_cell_idx",
+            ),
+            # The rows that are not lead rows, with their earlier locations: the count
+            # tests these one by one over the whole circle.
+            models.Index(
+                fields=[
+                    *_SEARCH_KEYS,
+                    "lead",
                     "many_places",
+                    "provider",
+                    *_FILTERS,
                     "earlier1_x",
                     "earlier1_y",
                     "earlier1_z",
@@ -312,12 +329,49 @@ class SearchListing(models.Model):
                     "earlier2_y",
                     "earlier2_z",
                 ],
-                name="search_listing_box_idx",
+                name="search_listing_others_idx",
+                condition=models.Q(lead=False),
+            ),
+            # The rows of providers with many locations, counted with a DISTINCT.
+            models.Index(
+                fields=[*_SEARCH_KEYS, "many_places", "provider", *_FILTERS],
+                name="search_listing_many_idx",
+                condition=models.Q(many_places=True),
             ),
         ]
 
     def __str__(self) -> str:
         return f"provider {self.provider_id} at location {self.location_id}"
+
+
+class SearchCell(models.Model):
+    """How many lead rows of the search listing lie in one grid cell, at one level.
+
+    ``level`` is the number of fine cells per side (``search_grid.LEVELS``). Kept by
+    ``search_index.refresh_listings``, in the transaction that changes the rows, by
+    adding differences, so concurrent changes to one cell add up. A count adds these for
+    the cells wholly inside its circle.
+    """
+
+    level = models.PositiveSmallIntegerField()
+    cell_lat = models.IntegerField()
+    cell_lng = models.IntegerField()
+    leads = models.IntegerField(default=0)
+    accepting_leads = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["level", "cell_lat", "cell_lng"], name="search_cell_once"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["level", "cell_lat", "cell_lng", "leads", "accepting_leads"],
+                name="search_cell_sum_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"level {self.level} cell ({self.cell_lat}, {self.cell_lng}): {self.leads}"
 
 
 class SearchListingVersion(models.Model):

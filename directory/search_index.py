@@ -1,17 +1,20 @@
-"""Keep the search listing (``SearchListing``) in step with the directory.
+"""Keep the search listing (``SearchListing``) and its grid totals (``SearchCell``) in step.
 
 A search reads one table: a row per listed provider at each located practice
-location, carrying the location's search keys and the provider's filter values.
-Those rows are derived data, so every write that could change a search result
-rewrites the rows of the providers it touches, in the same transaction:
+location, carrying the location's search keys and the provider's filter values;
+its count also adds per-cell totals of lead rows (``directory.search_grid``).
+Those are derived data, so every write that could change a search result
+rewrites the rows of the providers it touches, and adds the difference in lead rows
+to the cells, in the same transaction:
 
 - ORM saves, deletes and many-to-many changes reach ``refresh_listings`` through the
   signal receivers below (connected in ``DirectoryConfig.ready``): the admin, the
   services and the factories need do nothing;
 - bulk writes, which send no signals (``bulk_create``, ``bulk_update``, raw SQL),
   call ``refresh_listings`` with the providers they wrote;
-- deleting a provider or a location removes its rows by the foreign keys' cascade, and
-  the location's providers are refreshed after it (their other rows name it).
+- deleting a provider or a location removes its rows first (the foreign keys'
+  cascade would too, without telling the cells), and the location's providers are
+  refreshed after it (their other rows name it).
 
 ``manage.py rebuild_search_listings`` rewrites every row, for a database edited by hand.
 """
@@ -19,7 +22,7 @@ rewrites the rows of the providers it touches, in the same transaction:
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice
@@ -28,6 +31,8 @@ from typing import Any
 from django.apps import apps as django_apps
 from django.apps.registry import Apps
 from django.db import connections, models, transaction
+
+from directory.search_grid import LEVELS, coarse, fine_cell
 
 BATCH = 2000
 # Earlier locations a row carries (SearchListing.earlierN_*); a provider with more
@@ -52,6 +57,7 @@ class _Tables:
 
     provider: Any
     listing: Any
+    cells: Any
     locations: Any
     procedures: Any
     conditions: Any
@@ -67,6 +73,7 @@ class _Tables:
         return cls(
             provider=provider,
             listing=registry.get_model("directory", "SearchListing"),
+            cells=registry.get_model("directory", "SearchCell"),
             locations=through("locations"),
             procedures=through("procedures"),
             conditions=through("conditions"),
@@ -83,11 +90,13 @@ def refresh_listings(
     and so drops out of every search.
     """
     tables = _Tables.of(registry)
+    listing = tables.listing.objects.using(using)
     written = 0
     with transaction.atomic(using=using):
         new_version(registry=registry, using=using)
         if provider_ids is None:
             tables.listing.objects.using(using).all().delete()
+            tables.cells.objects.using(using).all().delete()
             batches = _chunks(
                 tables.provider.objects.using(using)
                 .filter(is_listed=True)
@@ -97,12 +106,75 @@ def refresh_listings(
         else:
             batches = _chunks(sorted(set(provider_ids)))
         for batch in batches:
+            changes: _CellChanges = Counter()
             if provider_ids is not None:
-                tables.listing.objects.using(using).filter(provider_id__in=batch).delete()
+                changes = _delete_rows(tables, listing.filter(provider_id__in=batch))
             rows = _listing_rows(tables, batch, using)
             tables.listing.objects.using(using).bulk_create(rows, batch_size=BATCH)
+            for row in rows:
+                if row.lead:
+                    changes[(row.cell_lat, row.cell_lng), row.accepting_new_patients] += 1
+            _add_to_cells(tables, changes, using)
             written += len(rows)
     return written
+
+
+# Lead rows gained (positive) or lost per (fine cell, accepting flag).
+_CellChanges = Counter[tuple[tuple[int, int], bool]]
+
+
+def _delete_rows(tables: _Tables, rows: Any) -> _CellChanges:
+    """Delete listing ``rows`` (a queryset); returns the lead rows lost, for ``_add_to_cells``."""
+    changes: _CellChanges = Counter()
+    # Locked, so the lead rows subtracted are exactly the ones deleted.
+    leads = rows.filter(lead=True).select_for_update()
+    for cell_lat, cell_lng, accepting in leads.values_list("cell_lat", "cell_lng", "accepting_new_patients"):
+        changes[(cell_lat, cell_lng), accepting] -= 1
+    rows.delete()
+    return changes
+
+
+def forget_rows(using: str, **lookup: int) -> None:
+    """Delete the listing rows of a provider or location about to be deleted, keeping the cells' totals.
+
+    ``lookup`` is ``provider_id=`` or ``location_id=``. The database's cascade would
+    delete the rows too, but without telling the cells.
+    """
+    tables = _Tables.of(django_apps)
+    rows = tables.listing.objects.using(using).filter(**lookup)
+    with transaction.atomic(using=using):
+        new_version(using=using)
+        _add_to_cells(tables, _delete_rows(tables, rows), using)
+
+
+def _add_to_cells(tables: _Tables, changes: _CellChanges, using: str) -> None:
+    """Add the changes in lead rows per fine cell (and accepting flag) to every level's totals.
+
+    Differences, not recounts: two transactions changing one cell both add up, where a
+    recount could be computed before the other commits and overwrite it.
+    """
+    totals: dict[tuple[int, int, int], list[int]] = defaultdict(lambda: [0, 0])
+    for (cell, accepting), change in changes.items():
+        for level in LEVELS:
+            total = totals[(level, *coarse(cell, level))]
+            total[0] += change
+            total[1] += change if accepting else 0
+    # Sorted, so transactions touching the same cells lock them in the same order.
+    values = [(*key, *change) for key, change in sorted(totals.items()) if any(change)]
+    connection = connections[using]
+    table = connection.ops.quote_name(tables.cells._meta.db_table)
+    with connection.cursor() as cursor:
+        for start in range(0, len(values), 500):
+            chunk = values[start : start + 500]
+            # The table name comes from model metadata, quoted; values are parameters.
+            cursor.execute(
+                f"INSERT INTO {table} (level, cell_lat, cell_lng, leads, accepting_leads) "  # noqa: S608
+                f"VALUES {', '.join(['(%s, %s, %s, %s, %s)'] * len(chunk))} "
+                "ON CONFLICT (level, cell_lat, cell_lng) DO UPDATE SET "
+                f"leads = {table}.leads + excluded.leads, "
+                f"accepting_leads = {table}.accepting_leads + excluded.accepting_leads",
+                [value for row in chunk for value in row],
+            )
 
 
 def new_version(*, registry: Apps = django_apps, using: str = "default") -> str:
@@ -164,7 +236,6 @@ def _listing_rows(tables: _Tables, batch: list[int], using: str) -> list[Any]:
         .values_list(
             "provider_id",
             "practicelocation_id",
-            "practicelocation__lat_band",
             "practicelocation__latitude",
             "practicelocation__longitude",
             "practicelocation__unit_x",
@@ -177,12 +248,15 @@ def _listing_rows(tables: _Tables, batch: list[int], using: str) -> list[Any]:
         by_provider[place[0]].append(place)
     rows = []
     for provider_id, located in by_provider.items():
-        for index, (_, location_id, band, lat, lng, x, y, z) in enumerate(located):
+        many_places = len(located) > EARLIER_KEPT + 1
+        for index, (_, location_id, lat, lng, x, y, z) in enumerate(located):
+            cell_lat, cell_lng = fine_cell(lat, lng)
             rows.append(
                 tables.listing(
                     provider_id=provider_id,
                     location_id=location_id,
-                    lat_band=band,
+                    cell_lat=cell_lat,
+                    cell_lng=cell_lng,
                     latitude=lat,
                     longitude=lng,
                     unit_x=x,
@@ -192,7 +266,8 @@ def _listing_rows(tables: _Tables, batch: list[int], using: str) -> list[Any]:
                     procedure_bits=procedures[provider_id],
                     condition_bits=conditions[provider_id],
                     language_bits=languages[provider_id],
-                    many_places=len(located) > EARLIER_KEPT + 1,
+                    lead=index == 0 and not many_places,
+                    many_places=many_places,
                     **_earlier_vectors(located[:index]),
                 )
             )
@@ -244,9 +319,16 @@ def links_changed(
 def linked_entry_deleting(sender: Any, instance: Any, **kwargs: Any) -> None:
     """A location or catalog entry is going: its link rows go by cascade, which sends no m2m signal.
 
-    Its providers keep other rows whose bit sets or earlier locations name it.
+    Its providers keep other rows whose bit sets or earlier locations name it. A
+    location's own rows are deleted here, so the cells' totals lose them.
     """
     instance._search_listing_providers = list(instance.providers.values_list("pk", flat=True))
+    if sender._meta.model_name == "practicelocation":
+        forget_rows(kwargs.get("using") or "default", location_id=instance.pk)
+
+
+def provider_deleting(sender: Any, instance: Any, **kwargs: Any) -> None:
+    forget_rows(kwargs.get("using") or "default", provider_id=instance.pk)
 
 
 def linked_entry_deleted(sender: Any, instance: Any, **kwargs: Any) -> None:
@@ -262,6 +344,7 @@ def connect_signals() -> None:
     from directory.models import Condition, Language, PracticeLocation, Procedure, Provider
 
     signals.post_save.connect(provider_saved, sender=Provider, dispatch_uid="search_listing_provider")
+    signals.pre_delete.connect(provider_deleting, sender=Provider, dispatch_uid="search_listing_provider_pre")
     signals.post_save.connect(location_saved, sender=PracticeLocation, dispatch_uid="search_listing_location")
     for name in ("locations", "procedures", "conditions", "languages"):
         through: type[models.Model] = getattr(Provider, name).through

@@ -1,19 +1,11 @@
-"""The search listing: one row per listed provider at each located location, filled from the directory.
+"""The search listing: one row per listed provider at each located location.
 
-Searches read this table alone (see directory.search_index); existing directories are
-listed here once, after which every write keeps it in step.
+Searches read this table alone (see directory.search_index). An existing directory is
+listed by 0007, which gave the rows their final shape; every write keeps it in step.
 """
-
-from typing import Any
 
 import django.db.models.deletion
 from django.db import migrations, models
-
-
-def fill_listings(apps: Any, schema_editor: Any) -> None:
-    from directory.search_index import refresh_listings
-
-    refresh_listings(registry=apps, using=schema_editor.connection.alias)
 
 
 class Migration(migrations.Migration):
@@ -100,5 +92,4 @@ class Migration(migrations.Migration):
                 ],
             },
         ),
-        migrations.RunPython(fill_listings, migrations.RunPython.noop),
     ]

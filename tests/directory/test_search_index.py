@@ -14,7 +14,16 @@ from geopy.distance import geodesic
 
 from directory.demo import seed_directory
 from directory.geo import Origin, great_circle_km, min_closeness, unit_vector, zip_centroid
-from directory.models import Condition, Language, PracticeLocation, Procedure, Provider, SearchListing
+from directory.models import (
+    Condition,
+    Language,
+    PracticeLocation,
+    Procedure,
+    Provider,
+    SearchCell,
+    SearchListing,
+)
+from directory.search_grid import LEVELS
 from directory.selectors import providers_near
 from tests.directory.factories import PracticeFactory, PracticeLocationFactory, ProviderFactory
 from tests.directory.test_import_nppes import run_import
@@ -332,6 +341,26 @@ def test_search_still_agrees_with_the_reference_after_random_everyday_edits(seed
     for radius_km in (25.0, 90.0, 400.0):
         for filters in FILTERS_AFTER_EDITS:
             assert_search_agrees_with_reference(radius_km, filters)
+    assert cell_totals() == recounted_cell_totals()
+
+
+def cell_totals() -> dict[tuple[int, int, int], tuple[int, int]]:
+    """The grid cells' lead totals as stored, empty cells left out."""
+    return {
+        (cell.level, cell.cell_lat, cell.cell_lng): (cell.leads, cell.accepting_leads)
+        for cell in SearchCell.objects.exclude(leads=0, accepting_leads=0)
+    }
+
+
+def recounted_cell_totals() -> dict[tuple[int, int, int], tuple[int, int]]:
+    """The same totals counted afresh from the listing's lead rows."""
+    totals: dict[tuple[int, int, int], tuple[int, int]] = {}
+    for row in SearchListing.objects.filter(lead=True):
+        for level in LEVELS:
+            key = (level, row.cell_lat // level, row.cell_lng // level)
+            leads, accepting = totals.get(key, (0, 0))
+            totals[key] = (leads + 1, accepting + int(row.accepting_new_patients))
+    return totals
 
 
 def test_a_search_for_a_catalog_entry_that_does_not_exist_finds_nobody() -> None:
@@ -660,6 +689,7 @@ def test_rebuilding_the_search_listing_restores_searches_after_the_rows_are_lost
     one_place = ProviderFactory.create(locations=[location_km_north(5), unlocated])
     ProviderFactory.create(locations=[location_km_north(4)], is_listed=False)
     SearchListing.objects.all().delete()
+    SearchCell.objects.all().delete()
     assert list(providers_near(origin=DENVER, radius_km=25)) == []
     assert providers_near(origin=DENVER, radius_km=25).count() == 0
     out = io.StringIO()
