@@ -327,6 +327,11 @@ def linked_entry_deleting(sender: Any, instance: Any, **kwargs: Any) -> None:
         forget_rows(kwargs.get("using") or "default", location_id=instance.pk)
 
 
+def catalog_saved(sender: Any, instance: Any, **kwargs: Any) -> None:
+    """A catalog entry was added or renamed: searches keep the catalog by the listing's version."""
+    new_version(using=kwargs.get("using") or "default")
+
+
 def provider_deleting(sender: Any, instance: Any, **kwargs: Any) -> None:
     forget_rows(kwargs.get("using") or "default", provider_id=instance.pk)
 
@@ -349,6 +354,9 @@ def connect_signals() -> None:
     for name in ("locations", "procedures", "conditions", "languages"):
         through: type[models.Model] = getattr(Provider, name).through
         signals.m2m_changed.connect(links_changed, sender=through, dispatch_uid=f"search_listing_{name}")
+    for catalog in (Procedure, Condition, Language):
+        uid = f"search_catalog_{catalog.__name__}"
+        signals.post_save.connect(catalog_saved, sender=catalog, dispatch_uid=uid)
     for model in (PracticeLocation, Procedure, Condition, Language):
         uid = f"search_listing_{model.__name__}"
         signals.pre_delete.connect(linked_entry_deleting, sender=model, dispatch_uid=f"{uid}_pre")

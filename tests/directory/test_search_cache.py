@@ -7,6 +7,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from directory.geo import Origin
+from directory.models import Procedure
 from directory.selectors import providers_near
 from tests.directory.factories import PracticeLocationFactory, ProviderFactory
 
@@ -73,3 +74,27 @@ def test_a_zero_cache_time_reads_the_listing_every_time(settings):
     search_counting_rows()
 
     assert search_counting_rows()[2] >= 2
+
+
+def test_renaming_a_procedure_shows_the_new_name_on_the_very_next_search():
+    procedure = Procedure.objects.order_by("pk")[0]
+    provider = nearby(procedures=[procedure.slug])
+    first = providers_near(origin=DENVER, radius_km=25)[0]
+    assert [entry.name for entry in first.offered_procedures] == [procedure.name]
+
+    procedure.name = "Image-guided nerve block (renamed)"
+    procedure.save()
+
+    found = providers_near(origin=DENVER, radius_km=25)[0]
+    assert found.npi == provider.npi
+    assert [entry.name for entry in found.offered_procedures] == ["Image-guided nerve block (renamed)"]
+
+
+def test_the_catalog_is_read_once_while_the_directory_stands_still():
+    nearby(procedures=[Procedure.objects.order_by("pk")[0].slug])
+    providers_near(origin=DENVER, radius_km=25)[:]
+
+    with CaptureQueriesContext(connection) as queries:
+        providers_near(origin=DENVER, radius_km=30)[:]
+
+    assert not any("directory_procedure" in query["sql"] for query in queries.captured_queries)

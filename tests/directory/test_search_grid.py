@@ -8,7 +8,7 @@ import pytest
 
 from directory.geo import Origin, bounding_box, min_closeness, unit_vector
 from directory.models import SearchCell
-from directory.search_grid import CELL_DEGREES, circle_cells, coarse, fine_cell
+from directory.search_grid import CELL_DEGREES, CircleCells, circle_cells, coarse, fine_cell
 from tests.directory.factories import PracticeLocationFactory, ProviderFactory
 from tests.directory.test_search import DENVER
 from tests.directory.test_search_index import (
@@ -28,20 +28,26 @@ ORIGINS = [
 RADII_KM = [0.5, 8.0, 40.2, 120.0, 402.3]
 
 
+Circle = tuple[Origin, float, CircleCells, random.Random]
+
+
+@pytest.fixture(params=[(o, r) for o in ORIGINS for r in RADII_KM], ids=lambda p: f"{p[0].label}-{p[1]}km")
+def circle(request: pytest.FixtureRequest) -> Circle:
+    """A search circle on the grid, with a random source seeded by it."""
+    origin, radius_km = request.param
+    cells = circle_cells(origin, radius_km)
+    assert cells is not None
+    return origin, radius_km, cells, random.Random(f"{origin.label}{radius_km}")
+
+
 def closeness(origin: Origin, lat: float, lng: float) -> float:
     ox, oy, oz = unit_vector(origin.lat, origin.lng)
     x, y, z = unit_vector(lat, lng)
     return x * ox + y * oy + z * oz
 
 
-@pytest.mark.parametrize("origin", ORIGINS, ids=lambda origin: origin.label)
-@pytest.mark.parametrize("radius_km", RADII_KM)
-def test_every_point_of_a_cell_counted_as_inside_is_within_the_radius(
-    origin: Origin, radius_km: float
-) -> None:
-    cells = circle_cells(origin, radius_km)
-    assert cells is not None
-    rng = random.Random(f"{origin.label}{radius_km}")
+def test_every_point_of_a_cell_counted_as_inside_is_within_the_radius(circle: Circle) -> None:
+    origin, radius_km, cells, rng = circle
     size = CELL_DEGREES * cells.level
     floor = min_closeness(origin, radius_km)
     for row, first, last in cells.inside:
@@ -56,14 +62,8 @@ def test_every_point_of_a_cell_counted_as_inside_is_within_the_radius(
                 assert closeness(origin, lat, lng) >= floor, (row, column, lat, lng)
 
 
-@pytest.mark.parametrize("origin", ORIGINS, ids=lambda origin: origin.label)
-@pytest.mark.parametrize("radius_km", RADII_KM)
-def test_every_point_within_the_radius_is_in_exactly_one_inside_cell_or_ring_run(
-    origin: Origin, radius_km: float
-) -> None:
-    cells = circle_cells(origin, radius_km)
-    assert cells is not None
-    rng = random.Random(f"{origin.label}{radius_km}")
+def test_every_point_within_the_radius_is_in_exactly_one_inside_cell_or_ring_run(circle: Circle) -> None:
+    origin, radius_km, cells, rng = circle
     min_lat, max_lat, min_lng, max_lng = bounding_box(origin, radius_km)
     floor = min_closeness(origin, radius_km)
     found = 0
