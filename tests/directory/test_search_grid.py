@@ -7,8 +7,9 @@ import random
 import pytest
 
 from directory.geo import Origin, bounding_box, min_closeness, unit_vector
-from directory.models import SearchCell
+from directory.models import Provider, SearchCell
 from directory.search_grid import CELL_DEGREES, CircleCells, circle_cells, coarse, fine_cell
+from directory.selectors import providers_near
 from tests.directory.factories import PracticeLocationFactory, ProviderFactory
 from tests.directory.test_search import DENVER
 from tests.directory.test_search_index import (
@@ -113,4 +114,20 @@ def test_a_count_from_cell_totals_matches_the_reference_in_a_crowded_city() -> N
     for radius_km in (3.0, 20.0, 45.0):
         for filters in ({}, {"accepting": True}, {"accepting": False}):
             assert_search_agrees_with_reference(radius_km, filters)
+    assert cell_totals() == recounted_cell_totals()
+
+
+@pytest.mark.django_db
+def test_deleting_a_practice_takes_its_providers_out_of_the_cell_totals() -> None:
+    opening = PracticeLocationFactory.create(latitude=39.75, longitude=-104.99)
+    staying = ProviderFactory.create(locations=[opening])
+    closing = PracticeLocationFactory.create(latitude=39.74, longitude=-104.98)
+    leaving = ProviderFactory.create(locations=[closing])
+    assert providers_near(origin=DENVER, radius_km=40).count() == 2
+
+    closing.practice.delete()
+
+    search = providers_near(origin=DENVER, radius_km=40)
+    assert ([provider.npi for provider in search], search.count()) == ([staying.npi], 1)
+    assert not Provider.objects.get(pk=leaving.pk).locations.exists()
     assert cell_totals() == recounted_cell_totals()

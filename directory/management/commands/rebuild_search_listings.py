@@ -12,7 +12,8 @@ from directory.search_index import refresh_listings
 
 class Command(BaseCommand):
     help = (
-        "Rewrite every search listing row from the providers, locations and catalog links. "
+        "Rewrite every search listing row and grid cell total from the providers, locations and "
+        "catalog links. "
         "Writes through the portal keep the listing current; run this after editing the "
         "directory tables by hand."
     )
