@@ -4,7 +4,8 @@ Builds a synthetic directory (practices, locations at real ZIP centroids with a
 small jitter, providers) in a separate database, then times requests through
 Django's test client with ZIPs drawn (seeded) from the populated ones, and
 prints median and p95 for the search and for the framework's floor: a DRF
-view returning 20 fixed items.
+view returning 20 fixed items; then, for the same ZIPs, the search's count by itself
+(in process, uncached), the part that grows with the providers found.
 
     python tests/bench/bench_search.py [--locations N] [--db sqlite|postgres|both]
                                        [--requests N] [--reuse]
@@ -130,7 +131,30 @@ def measure(zips: list[str], requests: int, seed: int, radius: float) -> dict[st
         elapsed, response = timed(f"/api/v1/providers/?near={zip_code}&radius={radius:g}")
         search.append(elapsed)
         counts.append(response.json()["count"])
-    return {"floor": floor, "search": search, "counts": counts, "repeats": len(sample) - len(measured)}
+    return {
+        "floor": floor,
+        "search": search,
+        "count_alone": count_alone(sample, radius),
+        "counts": counts,
+        "repeats": len(sample) - len(measured),
+    }
+
+
+def count_alone(sample: list[str], radius: float) -> list[float]:
+    """Milliseconds of the search's count by itself (no cache, no request), for the same ZIPs."""
+    from django.conf import settings
+
+    from directory.geo import KM_PER_MILE, resolve_place
+    from directory.selectors import providers_near
+
+    settings.SEARCH_CACHE_SECONDS = 0
+    timings = []
+    for zip_code in sample:
+        search = providers_near(origin=resolve_place(zip_code), radius_km=radius * KM_PER_MILE)
+        started = time.perf_counter()
+        search.count()
+        timings.append((time.perf_counter() - started) * 1000)
+    return timings
 
 
 def child(args: argparse.Namespace) -> None:
@@ -197,7 +221,12 @@ def print_table(args: argparse.Namespace, results: dict[str, dict[str, Any]]) ->
     print("-" * len(header))
     for kind, result in results.items():
         floor_p95 = percentile(result["floor"], 0.95)
-        for name, key in (("trivial DRF, 20 items", "floor"), ("/api/v1/providers/", "search")):
+        rows = (
+            ("trivial DRF, 20 items", "floor"),
+            ("/api/v1/providers/", "search"),
+            ("  its count alone", "count_alone"),
+        )
+        for name, key in rows:
             samples = result[key]
             p95 = percentile(samples, 0.95)
             print(
