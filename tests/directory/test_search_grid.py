@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import random
+import time
 
 import pytest
+from django.db import connection, transaction
 
 from directory.geo import Origin, bounding_box, min_closeness, unit_vector
 from directory.models import Provider, SearchCell
@@ -17,6 +19,7 @@ from tests.directory.test_search_index import (
     cell_totals,
     recounted_cell_totals,
 )
+from tests.referrals.test_concurrency import race
 
 ORIGINS = [
     Origin(40.7506, -73.9972, "New York"),
@@ -131,3 +134,24 @@ def test_deleting_a_practice_takes_its_providers_out_of_the_cell_totals() -> Non
     assert ([provider.npi for provider in search], search.count()) == ([staying.npi], 1)
     assert not Provider.objects.get(pk=leaving.pk).locations.exists()
     assert cell_totals() == recounted_cell_totals()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="SQLite serialises every write, so there is no race to test; run with DATABASE_URL=postgres://...",
+)
+def test_two_offices_listing_providers_in_the_same_cell_at_once_are_both_counted() -> None:
+    def list_a_provider() -> str:
+        with transaction.atomic():
+            location = PracticeLocationFactory.create(latitude=39.7501, longitude=-104.9901)
+            provider = ProviderFactory.create(locations=[location])
+            time.sleep(0.3)  # hold the cell's row while the other office writes to it
+        return provider.npi
+
+    results = race(list_a_provider, list_a_provider)
+
+    assert all(isinstance(result, str) for result in results), results
+    assert providers_near(origin=DENVER, radius_km=25).count() == 2
+    assert cell_totals() == recounted_cell_totals()
+    assert {leads for leads, _ in cell_totals().values()} == {2}
