@@ -13,9 +13,10 @@ Provider searches read the search listing (``SearchListing``, kept by
 ``directory.search_index``): one row per listed provider at each located location with
 the filters and the provider's earlier locations on the row, so counting, filtering and
 ranking use covering indexes and no joins. Rows are indexed by grid cell
-(``directory.search_grid``), and a count adds stored totals for the cells wholly inside
-the circle, testing rows only in the ring of cells on its edge. Referral routing (``practices_near``)
-reads the locations themselves, where it needs the practices' own state.
+(``directory.search_grid``); on SQLite a count adds stored totals for the cells wholly
+inside the circle and tests rows only in the ring of cells on its edge. Referral routing
+(``practices_near``) reads the locations themselves, where it needs the practices' own
+state.
 """
 
 from __future__ import annotations
