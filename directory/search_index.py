@@ -95,7 +95,7 @@ def refresh_listings(
     with transaction.atomic(using=using):
         new_version(registry=registry, using=using)
         if provider_ids is None:
-            tables.listing.objects.using(using).all().delete()
+            listing.all().delete()
             tables.cells.objects.using(using).all().delete()
             batches = _chunks(
                 tables.provider.objects.using(using)
@@ -110,7 +110,7 @@ def refresh_listings(
             if provider_ids is not None:
                 changes = _delete_rows(tables, listing.filter(provider_id__in=batch))
             rows = _listing_rows(tables, batch, using)
-            tables.listing.objects.using(using).bulk_create(rows, batch_size=BATCH)
+            listing.bulk_create(rows, batch_size=BATCH)
             for row in rows:
                 if row.lead:
                     changes[(row.cell_lat, row.cell_lng), row.accepting_new_patients] += 1
