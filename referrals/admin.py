@@ -489,7 +489,7 @@ class ReferralAdmin(OfficeScopedAdmin):
         if succeeded:
             self.message_user(request, f"{succeeded} referral(s) {done}.", messages.SUCCESS)
 
-    def _intermediate(
+    def _ask_unless_valid(
         self,
         request: HttpRequest,
         queryset: QuerySet[Referral],
@@ -498,7 +498,10 @@ class ReferralAdmin(OfficeScopedAdmin):
         action: str,
         title: str,
         button: str,
-    ) -> TemplateResponse:
+    ) -> TemplateResponse | None:
+        """None when ``form`` came back filled in and valid; otherwise the page asking for it."""
+        if form.is_bound and form.is_valid():
+            return None
         context = {
             **self.admin_site.each_context(request),
             "title": title,
@@ -526,15 +529,15 @@ class ReferralAdmin(OfficeScopedAdmin):
         self, request: HttpRequest, queryset: QuerySet[Referral]
     ) -> TemplateResponse | None:
         form = DeclineForm(request.POST if "apply" in request.POST else None)
-        if not form.is_bound or not form.is_valid():
-            return self._intermediate(
-                request,
-                queryset,
-                form,
-                action="decline_referrals",
-                title="Decline referrals",
-                button="Decline",
-            )
+        if page := self._ask_unless_valid(
+            request,
+            queryset,
+            form,
+            action="decline_referrals",
+            title="Decline referrals",
+            button="Decline",
+        ):
+            return page
         reason, comment = form.cleaned_data["reason"], form.cleaned_data["comment"]
         self._each(
             request,
@@ -558,15 +561,15 @@ class ReferralAdmin(OfficeScopedAdmin):
             return None
         options = routing.hand_routing_options(queryset.select_related("patient").get())
         form = RouteByHandForm(request.POST if "apply" in request.POST else None, options=options)
-        if not form.is_bound or not form.is_valid():
-            return self._intermediate(
-                request,
-                queryset,
-                form,
-                action="route_by_hand",
-                title="Send a referral to a practice",
-                button="Send",
-            )
+        if page := self._ask_unless_valid(
+            request,
+            queryset,
+            form,
+            action="route_by_hand",
+            title="Send a referral to a practice",
+            button="Send",
+        ):
+            return page
         practice = form.chosen_practice()
         self._each(
             request,
@@ -600,15 +603,15 @@ class ReferralAdmin(OfficeScopedAdmin):
         self, request: HttpRequest, queryset: QuerySet[Referral]
     ) -> TemplateResponse | None:
         form = CompleteForm(request.POST if "apply" in request.POST else None)
-        if not form.is_bound or not form.is_valid():
-            return self._intermediate(
-                request,
-                queryset,
-                form,
-                action="complete_referrals",
-                title="Complete referrals",
-                button="Complete",
-            )
+        if page := self._ask_unless_valid(
+            request,
+            queryset,
+            form,
+            action="complete_referrals",
+            title="Complete referrals",
+            button="Complete",
+        ):
+            return page
         outcome = form.cleaned_data["outcome_summary"]
         self._each(
             request,
