@@ -200,9 +200,7 @@ class ProvidersNear:
                 ),
             ]
         else:
-            x, y, z = unit_vector(self._origin.lat, self._origin.lng)
-            in_circle = "l.unit_x * %s + l.unit_y * %s + l.unit_z * %s >= %s"
-            in_circle_params = [x, y, z, min_closeness(self._origin, self._radius_km)]
+            in_circle, in_circle_params = _closeness_test(self._origin, self._radius_km, "l.unit", ">=")
             if cells.inside:
                 parts.append(self._inside_totals(cells))
             parts.append(
@@ -240,12 +238,13 @@ class ProvidersNear:
 
     def _no_earlier_location_in_circle(self) -> _Sql:
         """SQL true when none of the row's (``l``) earlier locations is in the circle."""
-        closeness = min_closeness(self._origin, self._radius_km)
-        terms, params = [], []
+        terms: list[str] = []
+        params: list[Any] = []
         for number in range(1, EARLIER_KEPT + 1):
-            x, y, z = (f"l.earlier{number}_{axis}" for axis in "xyz")
-            terms.append(f"({x} IS NULL OR {x} * %s + {y} * %s + {z} * %s < %s)")
-            params += [*unit_vector(self._origin.lat, self._origin.lng), closeness]
+            earlier = f"l.earlier{number}"
+            outside, outside_params = _closeness_test(self._origin, self._radius_km, earlier, "<")
+            terms.append(f"({earlier}_x IS NULL OR {outside})")
+            params += outside_params
         return " AND ".join(terms), params
 
     def _where(self, radius_km: float, prefix: str = "") -> _Sql:
@@ -518,14 +517,24 @@ def _circle(origin: Origin, radius_km: float, prefix: str) -> _Sql:
     last_row, last_column = fine_cell(max_lat, max_lng)
     rows = list(range(first_row, last_row + 1))
     p = prefix
+    in_circle, in_circle_params = _closeness_test(origin, radius_km, f"{p}unit", ">=")
     sql = (
         f"{p}cell_lat IN ({', '.join(['%s'] * len(rows))}) AND {p}cell_lng >= %s AND {p}cell_lng <= %s"
         f" AND {p}longitude >= %s AND {p}longitude <= %s AND {p}latitude >= %s AND {p}latitude <= %s"
-        f" AND {p}unit_x * %s + {p}unit_y * %s + {p}unit_z * %s >= %s"
+        f" AND {in_circle}"
     )
-    x, y, z = unit_vector(origin.lat, origin.lng)
     params = [*rows, first_column, last_column, min_lng, max_lng, min_lat, max_lat]
-    return sql, [*params, x, y, z, min_closeness(origin, radius_km)]
+    return sql, [*params, *in_circle_params]
+
+
+def _closeness_test(origin: Origin, radius_km: float, vector: str, comparison: str) -> _Sql:
+    """SQL comparing the unit vector in columns ``{vector}_x``, ``_y``, ``_z`` with the circle's edge.
+
+    ``>=`` holds within ``radius_km`` of ``origin``, ``<`` beyond it.
+    """
+    x, y, z = unit_vector(origin.lat, origin.lng)
+    sql = f"{vector}_x * %s + {vector}_y * %s + {vector}_z * %s {comparison} %s"
+    return sql, [x, y, z, min_closeness(origin, radius_km)]
 
 
 def _listed_with(kind: _CatalogModel, value: str) -> _Sql:
