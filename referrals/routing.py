@@ -155,6 +155,7 @@ def shortlist_for(referral: Referral, *, size: int | None = None) -> list[Candid
 # Routing by hand looks wider than automatic routing: an unroutable referral found nobody
 # suitable nearby, and the person choosing may send it farther or to another procedure.
 HAND_ROUTING_RINGS_MILES = (50.0, 100.0, 250.0)
+HAND_ROUTING_ENOUGH = 10  # practices to offer before the search stops widening
 HAND_ROUTING_CHOICES = 50
 
 
@@ -172,7 +173,7 @@ def hand_routing_options(referral: Referral) -> list[HandRoutingOption]:
     """Practices accepting referrals near the patient, nearest first, for a person to choose from.
 
     Practices that already declined the referral or let it lapse are left out. The
-    search widens through ``HAND_ROUTING_RINGS_MILES`` until ten practices are found.
+    search widens through ``HAND_ROUTING_RINGS_MILES`` until ``HAND_ROUTING_ENOUGH`` are found.
     Each says whether a listed provider there offers the requested procedure.
     """
     origin = zip_centroid(referral.patient.postal_code)
@@ -186,7 +187,7 @@ def hand_routing_options(referral: Referral) -> list[HandRoutingOption]:
             for hit in practices_near(origin=origin, radius_km=miles * KM_PER_MILE)
             if hit.practice.pk not in asked
         ]
-        if len(found) >= 10:
+        if len(found) >= HAND_ROUTING_ENOUGH:
             break
     found = found[:HAND_ROUTING_CHOICES]
     offering: set[int] = set()
