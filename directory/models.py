@@ -261,7 +261,7 @@ class SearchListing(models.Model):
     Derived from Provider, PracticeLocation and the catalog links, and kept in step with
     them by ``directory.search_index`` (signals for ORM writes, ``refresh_listings`` for
     bulk writes). A search filters, counts and ranks these rows from covering indexes,
-    with no joins, and counts each provider once without sorting for a DISTINCT.
+    with no joins; on SQLite it counts each provider once without sorting for a DISTINCT.
     Catalog filters are bit sets: bit ``pk`` of ``procedure_bits``
     is set when the provider offers the procedure with that primary key
     (``search_index.catalog_bit``). Never edited by hand.
@@ -349,8 +349,8 @@ class SearchCell(models.Model):
 
     ``level`` is the number of fine cells per side (``search_grid.LEVELS``). Kept by
     ``search_index.refresh_listings``, in the transaction that changes the rows, by
-    adding differences, so concurrent changes to one cell add up. A count adds these for
-    the cells wholly inside its circle.
+    adding differences, so concurrent changes to one cell add up. A count on SQLite adds
+    these for the cells wholly inside its circle.
     """
 
     level = models.PositiveSmallIntegerField()
