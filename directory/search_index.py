@@ -327,8 +327,12 @@ def linked_entry_deleting(sender: Any, instance: Any, **kwargs: Any) -> None:
         forget_rows(kwargs.get("using") or "default", location_id=instance.pk)
 
 
-def catalog_saved(sender: Any, instance: Any, **kwargs: Any) -> None:
-    """A catalog entry was added or renamed: searches keep the catalog by the listing's version."""
+def shown_entry_saved(sender: Any, instance: Any, **kwargs: Any) -> None:
+    """A catalog entry or a practice was saved: results keep their names by the listing's version.
+
+    Searches keep the catalog in the process, and ranked pages (with each location's
+    practice name and phone) in the result cache, both under that version.
+    """
     new_version(using=kwargs.get("using") or "default")
 
 
@@ -346,7 +350,7 @@ def connect_signals() -> None:
     """Connect the receivers that keep the listing in step with ORM writes (once, from ready())."""
     from django.db.models import signals
 
-    from directory.models import Condition, Language, PracticeLocation, Procedure, Provider
+    from directory.models import Condition, Language, Practice, PracticeLocation, Procedure, Provider
 
     signals.post_save.connect(provider_saved, sender=Provider, dispatch_uid="search_listing_provider")
     signals.pre_delete.connect(provider_deleting, sender=Provider, dispatch_uid="search_listing_provider_pre")
@@ -354,9 +358,9 @@ def connect_signals() -> None:
     for name in ("locations", "procedures", "conditions", "languages"):
         through: type[models.Model] = getattr(Provider, name).through
         signals.m2m_changed.connect(links_changed, sender=through, dispatch_uid=f"search_listing_{name}")
-    for catalog in (Procedure, Condition, Language):
-        uid = f"search_catalog_{catalog.__name__}"
-        signals.post_save.connect(catalog_saved, sender=catalog, dispatch_uid=uid)
+    for shown in (Procedure, Condition, Language, Practice):
+        uid = f"search_shown_{shown.__name__}"
+        signals.post_save.connect(shown_entry_saved, sender=shown, dispatch_uid=uid)
     for model in (PracticeLocation, Procedure, Condition, Language):
         uid = f"search_listing_{model.__name__}"
         signals.pre_delete.connect(linked_entry_deleting, sender=model, dispatch_uid=f"{uid}_pre")

@@ -44,6 +44,7 @@ from directory.models import (
     Provider,
     SearchCell,
     SearchListing,
+    SearchListingVersion,
 )
 from directory.search_grid import CircleCells, circle_cells, fine_cell
 from directory.search_index import EARLIER_KEPT, catalog_bit, current_version
@@ -175,8 +176,11 @@ class ProvidersNear:
         circle, circle_params = _circle(self._origin, self._radius_km, "l.")
         where_filters = filters.replace("{p}", "l.")
         if connections[SearchListing.objects.db].vendor == "postgresql":
-            sql = f"SELECT COUNT(DISTINCT l.provider_id) FROM {_LISTING} l WHERE {circle}{where_filters}"  # noqa: S608
-            return cast(int, _fetch(sql, [*circle_params, *filter_params])[0][0])
+            sql = (
+                f"SELECT COUNT(DISTINCT l.provider_id), {_VERSION} FROM {_LISTING} l "  # noqa: S608
+                f"WHERE {circle}{where_filters}"
+            )
+            return self._counted(_fetch(sql, [*circle_params, *filter_params])[0])
         not_earlier, earlier_params = self._no_earlier_location_in_circle()
         parts: list[_Sql] = [
             (
@@ -223,7 +227,18 @@ class ProvidersNear:
                 )
             )
         sql = " + ".join(part for part, _ in parts)
-        return cast(int, _fetch(f"SELECT {sql}", [param for _, params in parts for param in params])[0][0])
+        params = [param for _, part_params in parts for param in part_params]
+        return self._counted(_fetch(f"SELECT {sql}, {_VERSION}", params)[0])
+
+    def _counted(self, row: tuple[Any, ...]) -> int:
+        """The count from a count's row; its second column, the listing's version, is kept if none is yet.
+
+        Reading the version with the count spares a search without the result cache a
+        statement: the page's catalog is kept in the process by that version.
+        """
+        if self._version is None:
+            self._version = row[1] or ""
+        return cast(int, row[0])
 
     def _inside_totals(self, cells: CircleCells) -> _Sql:
         """SQL adding the lead totals of the cells wholly inside the circle."""
@@ -301,22 +316,43 @@ class ProvidersNear:
         return ranked[start:stop]
 
     def _first_within(self, radius_km: float, wanted: int) -> list[_Hit]:
-        """The first ``wanted`` providers with a location within ``radius_km``, each at their nearest."""
+        """The first ``wanted`` providers with a location within ``radius_km``, each at their nearest.
+
+        One statement ranks the listing rows and joins each ranked row's location and
+        practice, so a page needs no second read.
+        """
         where, params = self._where(radius_km, "l.")
         x, y, z = unit_vector(self._origin.lat, self._origin.lng)
-        sql = (
+        ranking = (
             f"SELECT l.location_id, l.procedure_bits, l.condition_bits, l.language_bits, "  # noqa: S608
-            f"{', '.join(f'p.{name}' for name in _HIT_PROVIDER_FIELDS)} "
+            f"{', '.join(f'p.{name} AS p_{name}' for name in _HIT_PROVIDER_FIELDS)}, "
+            "l.unit_x * %s + l.unit_y * %s + l.unit_z * %s AS closeness "
             f"FROM {_LISTING} l INNER JOIN {_PROVIDER} p ON p.id = l.provider_id WHERE {where} "
-            "ORDER BY l.unit_x * %s + l.unit_y * %s + l.unit_z * %s DESC, "
-            "p.last_name, p.first_name, p.npi, l.location_id LIMIT %s"
+            "ORDER BY closeness DESC, p.last_name, p.first_name, p.npi, l.location_id LIMIT %s"
+        )
+        sql = (
+            "SELECT h.location_id, h.procedure_bits, h.condition_bits, h.language_bits, "  # noqa: S608
+            f"{', '.join(f'h.p_{name}' for name in _HIT_PROVIDER_FIELDS)}, "
+            f"{', '.join(f'loc.{column}' for column in _LOCATION_COLUMNS)}, "
+            f"{', '.join(f'pr.{name}' for name in _PRACTICE_FIELDS)} "
+            f"FROM ({ranking}) h INNER JOIN {_LOCATION} loc ON loc.id = h.location_id "
+            f"INNER JOIN {_PRACTICE} pr ON pr.id = loc.practice_id "
+            "ORDER BY h.closeness DESC, h.p_last_name, h.p_first_name, h.p_npi, h.location_id"
         )
         limit = wanted * 2 + 16
+        providers = len(_HIT_PROVIDER_FIELDS)
         while True:
             nearest: dict[int, _Hit] = {}
-            rows = _fetch(sql, [*params, x, y, z, limit])
-            for location_id, procedure_bits, condition_bits, language_bits, *provider in rows:
-                hit = _Hit(location_id, procedure_bits, condition_bits, language_bits, tuple(provider))
+            rows = _fetch(sql, [x, y, z, *params, limit])
+            for location_id, procedure_bits, condition_bits, language_bits, *rest in rows:
+                hit = _Hit(
+                    location_id,
+                    procedure_bits,
+                    condition_bits,
+                    language_bits,
+                    tuple(rest[:providers]),
+                    tuple(rest[providers:]),
+                )
                 nearest.setdefault(hit.provider[0], hit)
                 if len(nearest) == wanted:
                     return list(nearest.values())
@@ -325,16 +361,17 @@ class ProvidersNear:
             limit *= 4
 
     def _hydrate(self, ranked: list[_Hit]) -> list[Any]:
-        """Providers (from the ranking's own columns) at their locations, with their catalog entries."""
+        """Providers at their locations (all from the ranking's own columns), with their catalog entries."""
         if not ranked:
             return []
         alias = SearchListing.objects.db
-        locations = _locations_with_practice([hit.location_id for hit in ranked])
         catalog = _Catalog.load(ranked, self._version)
+        split = len(_LOCATION_ATTNAMES)
         page: list[Any] = []
         for hit in ranked:
             provider: Any = Provider.from_db(alias, _HIT_PROVIDER_FIELDS, hit.provider)
-            location = locations[hit.location_id]
+            location = PracticeLocation.from_db(alias, _LOCATION_ATTNAMES, hit.location[:split])
+            location.practice = Practice.from_db(alias, _PRACTICE_FIELDS, hit.location[split:])
             provider.distance_km = location_distance_km(self._origin, location)
             provider.nearest_location = location
             provider.nearest_location_id = location.pk
@@ -343,26 +380,6 @@ class ProvidersNear:
             provider.spoken_languages = catalog.entries(Language, hit)
             page.append(provider)
         return page
-
-
-def _locations_with_practice(ids: list[int]) -> dict[int, PracticeLocation]:
-    """Locations by id, each with its practice's name and phone (the rest of the practice deferred)."""
-    alias = SearchListing.objects.db
-    fields = PracticeLocation._meta.concrete_fields
-    practice_fields = ["id", "name", "phone"]
-    sql = (
-        f"SELECT {', '.join(f'l.{field.column}' for field in fields)}, "  # noqa: S608
-        f"{', '.join(f'pr.{name}' for name in practice_fields)} "
-        f"FROM {PracticeLocation._meta.db_table} l INNER JOIN {Practice._meta.db_table} pr "
-        f"ON pr.id = l.practice_id WHERE l.id IN ({', '.join(['%s'] * len(ids))})"
-    )
-    attnames = [field.attname for field in fields]
-    found: dict[int, PracticeLocation] = {}
-    for row in _fetch(sql, ids):
-        location = PracticeLocation.from_db(alias, attnames, row[: len(fields)])
-        location.practice = Practice.from_db(alias, practice_fields, row[len(fields) :])
-        found[location.pk] = location
-    return found
 
 
 # What a ranked row carries: the provider's columns (deferring the rest) and the bit sets.
@@ -375,6 +392,10 @@ _HIT_PROVIDER_FIELDS = [
     "credential",
     "accepting_new_patients",
 ]
+# ... and its location's columns (all of them), then the practice's name and phone (the rest deferred).
+_LOCATION_COLUMNS = [field.column for field in PracticeLocation._meta.concrete_fields]
+_LOCATION_ATTNAMES = [field.attname for field in PracticeLocation._meta.concrete_fields]
+_PRACTICE_FIELDS = ["id", "name", "phone"]
 _CatalogModel = type[Procedure] | type[Condition] | type[Language]
 _BITS_OF: dict[_CatalogModel, str] = {
     Procedure: "procedure_bits",
@@ -390,6 +411,7 @@ class _Hit:
     condition_bits: int
     language_bits: int
     provider: tuple[Any, ...]  # values of _HIT_PROVIDER_FIELDS
+    location: tuple[Any, ...]  # values of _LOCATION_ATTNAMES, then of _PRACTICE_FIELDS
 
 
 @dataclass(frozen=True)
@@ -478,6 +500,9 @@ _Sql = tuple[str, list[Any]]  # an SQL fragment and its parameters
 _LISTING = SearchListing._meta.db_table
 _CELLS = SearchCell._meta.db_table
 _PROVIDER = Provider._meta.db_table
+_LOCATION = PracticeLocation._meta.db_table
+_VERSION = f"(SELECT token FROM {SearchListingVersion._meta.db_table} WHERE id = 1)"  # noqa: S608
+_PRACTICE = Practice._meta.db_table
 
 
 def _fetch(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:

@@ -98,3 +98,31 @@ def test_the_catalog_is_read_once_while_the_directory_stands_still():
         providers_near(origin=DENVER, radius_km=30)[:]
 
     assert not any("directory_procedure" in query["sql"] for query in queries.captured_queries)
+
+
+def test_renaming_a_practice_or_changing_its_phone_shows_on_the_very_next_search():
+    provider = nearby()
+    practice = provider.locations.get().practice
+    assert providers_near(origin=DENVER, radius_km=25)[0].nearest_location.practice.name == practice.name
+
+    practice.name = "Front Range Spine and Vascular"
+    practice.phone = "303-555-0199"
+    practice.save()
+
+    found = providers_near(origin=DENVER, radius_km=25)[0].nearest_location.practice
+    assert (found.name, found.phone) == ("Front Range Spine and Vascular", "303-555-0199")
+
+
+def test_without_the_result_cache_a_page_takes_two_statements_once_the_catalog_is_kept(settings):
+    settings.SEARCH_CACHE_SECONDS = 0
+    provider = nearby(procedures=[Procedure.objects.order_by("pk")[0].slug])
+    providers_near(origin=DENVER, radius_km=25)[:]
+
+    with CaptureQueriesContext(connection) as queries:
+        page, total = providers_near(origin=DENVER, radius_km=30).page(1, 20)
+
+    assert total == 1
+    assert [found.npi for found in page] == [provider.npi]
+    assert [entry.slug for entry in page[0].offered_procedures] == [provider.procedures.get().slug]
+    assert page[0].nearest_location.practice.name == provider.locations.get().practice.name
+    assert len(queries.captured_queries) == 2  # the count (with the listing's version), the ranked page
