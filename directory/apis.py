@@ -17,9 +17,9 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework.views import APIView
 
 from directory import selectors
+from directory.geo import Origin
 from directory.serializers import (
     CatalogEntrySerializer,
-    OriginSerializer,
     ProviderDetailSerializer,
     ProviderResultSerializer,
     ProviderSearchPageSerializer,
@@ -92,10 +92,15 @@ class ProviderSearchApi(APIView):
                 "next": replace_query_param(url, "page", number + 1) if number < last_page else None,
                 "previous": _previous_page_link(url, number),
                 "units": units,
-                "origin": OriginSerializer(query.validated_data["near"]).data,
+                "origin": _origin(query.validated_data["near"]),
                 "results": ProviderResultSerializer(page, many=True, context={"units": units}).data,
             }
         )
+
+
+def _origin(origin: Origin) -> dict[str, Any]:
+    # The fields of OriginSerializer (the schema's shape), without building a serializer per search.
+    return {"lat": origin.lat, "lng": origin.lng, "label": origin.label}
 
 
 def _previous_page_link(url: str, number: int) -> str | None:

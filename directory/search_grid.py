@@ -80,8 +80,10 @@ def circle_cells(origin: Origin, radius_km: float) -> CircleCells | None:
     ring: list[tuple[int, int, int]] = []
     rows: list[tuple[int, int, int, int, int]] = []
     box = (first_column * level, (last_column + 1) * level - 1)  # in fine columns
+    # Each parallel bounds two strips: its sine and cosine are computed once.
+    parallels = [_parallel(row * size) for row in range(first_row, last_row + 2)]
     for row in range(first_row, last_row + 1):
-        run = circle.inside_run(row * size, (row + 1) * size, size)
+        run = circle.inside_run(parallels[row - first_row : row - first_row + 2], size)
         if run is not None:
             inside.append((row, *run))
             spans = [(first_column, run[0] - 1), (run[1] + 1, last_column)]
@@ -110,9 +112,8 @@ class _Circle:
         self.cos0 = math.cos(math.radians(origin.lat))
         self.closeness = closeness
 
-    def inside_run(self, south: float, north: float, size: float) -> tuple[int, int] | None:
-        """First and last column of the cells between ``south`` and ``north`` wholly inside, or None."""
-        parallels = [(math.sin(math.radians(lat)), math.cos(math.radians(lat))) for lat in (south, north)]
+    def inside_run(self, parallels: list[tuple[float, float]], size: float) -> tuple[int, int] | None:
+        """First and last column of the cells between two parallels (``_parallel``) wholly inside, or None."""
         half = math.inf
         for sin, cos in parallels:
             denominator = self.cos0 * cos
@@ -136,3 +137,9 @@ class _Circle:
     def _inside(self, parallels: list[tuple[float, float]], lng: float) -> bool:
         cos_lng = math.cos(math.radians(lng - self.lng))
         return all(self.sin0 * sin + self.cos0 * cos * cos_lng >= self.closeness for sin, cos in parallels)
+
+
+def _parallel(lat: float) -> tuple[float, float]:
+    """The sine and cosine of a parallel's latitude, as ``_Circle`` reads them."""
+    radians = math.radians(lat)
+    return math.sin(radians), math.cos(radians)
