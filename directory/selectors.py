@@ -319,15 +319,26 @@ class ProvidersNear:
         """The first ``wanted`` providers with a location within ``radius_km``, each at their nearest.
 
         One statement ranks the listing rows and joins each ranked row's location and
-        practice, so a page needs no second read.
+        practice, so a page needs no second read. Ties in distance are broken by name,
+        which only the provider's row holds; joining it for every row in the circle cost
+        10 ms where a small circle held 2,000 rows. So the statement first finds, from
+        the index alone, how close the ``limit``-th nearest row is, and joins only rows at
+        least that close: the rows the page can hold, ties included.
         """
         where, params = self._where(radius_km, "l.")
+        edge_where, edge_params = self._where(radius_km, "e.")
         x, y, z = unit_vector(self._origin.lat, self._origin.lng)
+        closeness = "{p}unit_x * %s + {p}unit_y * %s + {p}unit_z * %s"
+        edge = (
+            f"COALESCE((SELECT {closeness.format(p='e.')} AS c FROM {_LISTING} e "  # noqa: S608
+            f"WHERE {edge_where} ORDER BY c DESC LIMIT 1 OFFSET %s), -2)"
+        )
         ranking = (
             f"SELECT l.location_id, l.procedure_bits, l.condition_bits, l.language_bits, "  # noqa: S608
             f"{', '.join(f'p.{name} AS p_{name}' for name in _HIT_PROVIDER_FIELDS)}, "
-            "l.unit_x * %s + l.unit_y * %s + l.unit_z * %s AS closeness "
-            f"FROM {_LISTING} l INNER JOIN {_PROVIDER} p ON p.id = l.provider_id WHERE {where} "
+            f"{closeness.format(p='l.')} AS closeness "
+            f"FROM {_LISTING} l INNER JOIN {_PROVIDER} p ON p.id = l.provider_id "
+            f"WHERE {where} AND {closeness.format(p='l.')} >= {edge} "
             "ORDER BY closeness DESC, p.last_name, p.first_name, p.npi, l.location_id LIMIT %s"
         )
         sql = (
@@ -343,7 +354,7 @@ class ProvidersNear:
         providers = len(_HIT_PROVIDER_FIELDS)
         while True:
             nearest: dict[int, _Hit] = {}
-            rows = _fetch(sql, [x, y, z, *params, limit])
+            rows = _fetch(sql, [x, y, z, *params, x, y, z, x, y, z, *edge_params, limit - 1, limit])
             for location_id, procedure_bits, condition_bits, language_bits, *rest in rows:
                 hit = _Hit(
                     location_id,

@@ -58,6 +58,26 @@ def test_equal_distances_are_ordered_by_name():
     assert npis(providers_near(origin=DENVER, radius_km=40)) == [adam.npi, zoe.npi]
 
 
+def test_a_building_with_more_providers_than_a_page_reads_lists_them_by_name_across_pages():
+    spot = location_km_north(10)
+    nearer = ProviderFactory(locations=[location_km_north(2)])
+    # A page of 20 reads the 56 nearest rows: the crowd's tie spans that edge.
+    crowd = [
+        ProviderFactory(last_name=f"Crowd{number:03d}", locations=[spot])
+        for number in (7 * n % 71 for n in range(70))
+    ]
+    by_name = sorted(crowd, key=lambda provider: (provider.last_name, provider.first_name, provider.npi))
+
+    pages = [providers_near(origin=DENVER, radius_km=40).page(number, 20)[0] for number in (1, 2, 3, 4)]
+
+    assert [npis(page) for page in pages] == [
+        [nearer.npi, *[provider.npi for provider in by_name[:19]]],
+        [provider.npi for provider in by_name[19:39]],
+        [provider.npi for provider in by_name[39:59]],
+        [provider.npi for provider in by_name[59:]],
+    ]
+
+
 def test_radius_edge_keeps_just_inside_and_drops_just_outside():
     inside = ProviderFactory(locations=[location_km_north(24.8)])
     ProviderFactory(locations=[location_km_north(25.2)])
