@@ -34,7 +34,15 @@ from django.db.models import F, FloatField, Prefetch, Q, QuerySet, Value
 from django.db.models.lookups import GreaterThanOrEqual
 from django.shortcuts import get_object_or_404
 
-from directory.geo import Origin, bounding_box, great_circle_km, lat_bands, min_closeness, unit_vector
+from directory.geo import (
+    Origin,
+    bounding_box,
+    earth_radius_km,
+    great_circle_km,
+    lat_bands,
+    min_closeness,
+    unit_vector,
+)
 from directory.models import (
     Condition,
     Language,
@@ -46,7 +54,7 @@ from directory.models import (
     SearchListing,
     SearchListingVersion,
 )
-from directory.search_grid import CircleCells, circle_cells, fine_cell
+from directory.search_grid import CELL_DEGREES, CircleCells, circle_cells, fine_cell
 from directory.search_index import EARLIER_KEPT, catalog_bit, current_version
 
 
@@ -129,11 +137,12 @@ class ProvidersNear:
         self._origin = origin
         self._radius_km = radius_km
         self._count: int | None = None
+        self._nearby: int | None = None  # see _nearby_leads
         self._version: str | None = None
 
     def count(self) -> int:
         if self._count is None:
-            self._count = self._cached(("count",), self._count_now)
+            self._count, self._nearby = self._cached(("count",), self._count_now)
         return self._count
 
     def _cached(self, what: tuple[Any, ...], compute: Callable[[], _T]) -> _T:
@@ -156,7 +165,7 @@ class ProvidersNear:
             cache.set(key, found, seconds)
         return cast(_T, found)
 
-    def _count_now(self) -> int:
+    def _count_now(self) -> tuple[int, int | None]:
         """Providers found, each once: lead rows in the circle, plus other rows no earlier location beat.
 
         A provider's lead row (its first location) counts when it is in the circle; any
@@ -176,11 +185,12 @@ class ProvidersNear:
         circle, circle_params = _circle(self._origin, self._radius_km, "l.")
         where_filters = filters.replace("{p}", "l.")
         if connections[SearchListing.objects.db].vendor == "postgresql":
+            nearby, nearby_params = self._nearby_leads()
             sql = (
-                f"SELECT COUNT(DISTINCT l.provider_id), {_VERSION} FROM {_LISTING} l "  # noqa: S608
+                f"SELECT COUNT(DISTINCT l.provider_id), {_VERSION}, {nearby} FROM {_LISTING} l "  # noqa: S608
                 f"WHERE {circle}{where_filters}"
             )
-            return self._counted(_fetch(sql, [*circle_params, *filter_params])[0])
+            return self._counted(_fetch(sql, [*nearby_params, *circle_params, *filter_params])[0])
         not_earlier, earlier_params = self._no_earlier_location_in_circle()
         parts: list[_Sql] = [
             (
@@ -227,22 +237,44 @@ class ProvidersNear:
                 )
             )
         sql = " + ".join(part for part, _ in parts)
+        nearby, nearby_params = self._nearby_leads()
         params = [param for _, part_params in parts for param in part_params]
-        return self._counted(_fetch(f"SELECT {sql}, {_VERSION}", params)[0])
+        return self._counted(_fetch(f"SELECT {sql}, {_VERSION}, {nearby}", [*params, *nearby_params])[0])
 
-    def _counted(self, row: tuple[Any, ...]) -> int:
-        """The count from a count's row; its second column, the listing's version, is kept if none is yet.
+    def _counted(self, row: tuple[Any, ...]) -> tuple[int, int | None]:
+        """(the count, the nearby leads) from a count's row; the version in it is kept if none is yet.
 
         Reading the version with the count spares a search without the result cache a
         statement: the page's catalog is kept in the process by that version.
         """
         if self._version is None:
             self._version = row[1] or ""
-        return cast(int, row[0])
+        return cast(int, row[0]), row[2]
+
+    def _nearby_leads(self) -> _Sql:
+        """SQL for the providers listed first in the 3 by 3 fine cells around the origin; NULL by catalog.
+
+        Read with the count from the cells' totals, so the ranking can size its first
+        circle by the density around the origin rather than across the whole radius:
+        practices crowd a city's centre.
+        """
+        if self._by_catalog:
+            return "NULL", []
+        row, column = fine_cell(self._origin.lat, self._origin.lng)
+        return (
+            f"(SELECT COALESCE(SUM(c.{self._leads_column()}), 0) FROM {_CELLS} c "  # noqa: S608
+            "WHERE c.level = 1 AND c.cell_lat >= %s AND c.cell_lat <= %s "
+            "AND c.cell_lng >= %s AND c.cell_lng <= %s)",
+            [row - 1, row + 1, column - 1, column + 1],
+        )
+
+    def _leads_column(self) -> str:
+        """The cells' total for the accepting filter."""
+        return {None: "leads", True: "accepting_leads", False: "leads - accepting_leads"}[self._accepting]
 
     def _inside_totals(self, cells: CircleCells) -> _Sql:
         """SQL adding the lead totals of the cells wholly inside the circle."""
-        column = {None: "leads", True: "accepting_leads", False: "leads - accepting_leads"}[self._accepting]
+        column = self._leads_column()
         runs, runs_params = _runs(cells.inside)
         return (
             f"(SELECT COALESCE(SUM((SELECT COALESCE(SUM(c.{column}), 0) FROM {_CELLS} c "  # noqa: S608
@@ -301,11 +333,12 @@ class ProvidersNear:
         stop = min(stop, total)
         if start >= stop:
             return []
-        # Providers crowd city centres, so start small (area grows with the square of the
-        # radius) and widen by what the last circle held: a circle far too wide would sort
-        # a thousand rows for twenty.
+        # Start with a circle expected to hold the page, and widen by what the last circle
+        # held: a circle far too wide would sort a thousand rows for twenty. Providers
+        # crowd city centres, so the density around the origin sizes it where the cells
+        # have it; otherwise the whole search's density, with a margin for the crowding.
         # The third try is the whole radius, so a page costs at most three ranking queries.
-        radius_km = min(self._radius_km, self._radius_km * math.sqrt(stop / total) * 0.6)
+        radius_km = min(self._radius_km, self._first_radius_km(stop, total))
         for attempt in range(3):
             ranked = self._first_within(radius_km, stop)
             if len(ranked) >= stop or radius_km >= self._radius_km:
@@ -314,6 +347,15 @@ class ProvidersNear:
             widened = radius_km * min(4.0, max(1.25, growth))
             radius_km = min(self._radius_km, widened if attempt == 0 else self._radius_km)
         return ranked[start:stop]
+
+    def _first_radius_km(self, wanted: int, total: int) -> float:
+        """The radius of the first circle a ranking of the first ``wanted`` providers tries."""
+        if self._nearby:
+            # Three fine cells a side around the origin, in km (a cell is narrower east to west).
+            side_km = 3 * CELL_DEGREES * math.radians(earth_radius_km(self._origin.lat))
+            area = side_km * side_km * max(0.01, math.cos(math.radians(self._origin.lat)))
+            return math.sqrt(wanted * 1.5 * area / (math.pi * self._nearby))
+        return self._radius_km * math.sqrt(wanted / total) * 0.6
 
     def _first_within(self, radius_km: float, wanted: int) -> list[_Hit]:
         """The first ``wanted`` providers with a location within ``radius_km``, each at their nearest.
