@@ -112,9 +112,10 @@ class ProvidersNear:
     A page is ranked within the smallest circle known to hold it: every provider with a
     location within ``r`` of the origin ranks before every provider without, so the first
     ``n`` providers of the whole search are the first ``n`` within any circle holding
-    ``n`` of them. The circle is guessed from the density the count showed and widened
-    by what it held (the third try takes the whole radius), so a first page sorts tens of
-    rows, in a city as in the country.
+    ``n`` of them. The circle is guessed from the density around the origin, which the
+    count reads from the grid cells' totals (or, filtered by catalog, from the count
+    itself), and widened by what it held (the third try takes the whole radius), so a
+    first page sorts tens of rows, in a city as in the country.
 
     Each provider returned carries ``distance_km`` (to its nearest location),
     ``nearest_location`` and ``nearest_location_id``, and its catalog entries in catalog
