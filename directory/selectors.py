@@ -276,9 +276,9 @@ class ProvidersNear:
         row, column = fine_cell(self._origin.lat, self._origin.lng)
         return (
             f"(SELECT COALESCE(SUM(c.{self._leads_column()}), 0) FROM {_CELLS} c "  # noqa: S608
-            "WHERE c.level = 1 AND c.cell_lat >= %s AND c.cell_lat <= %s "
-            "AND c.cell_lng >= %s AND c.cell_lng <= %s)",
-            [row - 1, row + 1, column - 1, column + 1],
+            # Three index ranges: a range of rows would read them across the whole country.
+            "WHERE c.level = 1 AND c.cell_lat IN (%s, %s, %s) AND c.cell_lng >= %s AND c.cell_lng <= %s)",
+            [row - 1, row, row + 1, column - 1, column + 1],
         )
 
     def _leads_column(self) -> str:
