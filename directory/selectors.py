@@ -396,22 +396,32 @@ class ProvidersNear:
             f"WHERE {where} AND {closeness.format(p='l.')} >= {edge} "
             "ORDER BY closeness DESC, p.last_name, p.first_name, p.npi, l.location_id LIMIT %s"
         )
+        hit_columns = (
+            "location_id, procedure_bits, condition_bits, language_bits, "
+            f"{', '.join(f'p_{name}' for name in _HIT_PROVIDER_FIELDS)}"
+        )
+        order = "closeness DESC, p_last_name, p_first_name, p_npi, location_id"
+        # Each provider at their nearest row (the first of theirs), the first ``wanted`` of
+        # them: only those rows join their location and practice.
+        firsts = (
+            f"SELECT r.*, ROW_NUMBER() OVER (PARTITION BY r.p_id ORDER BY {order}) AS nth, "  # noqa: S608
+            f"COUNT(*) OVER () AS rows_read FROM ({ranking}) r"
+        )
+        page = f"SELECT * FROM ({firsts}) f WHERE f.nth = 1 ORDER BY {order} LIMIT %s"  # noqa: S608
         sql = (
-            "SELECT h.location_id, h.procedure_bits, h.condition_bits, h.language_bits, "  # noqa: S608
-            f"{', '.join(f'h.p_{name}' for name in _HIT_PROVIDER_FIELDS)}, "
+            f"SELECT h.rows_read, {', '.join(f'h.{column.strip()}' for column in hit_columns.split(','))}, "  # noqa: S608
             f"{', '.join(f'loc.{column}' for column in _LOCATION_COLUMNS)}, "
             f"{', '.join(f'pr.{name}' for name in _PRACTICE_FIELDS)} "
-            f"FROM ({ranking}) h INNER JOIN {_LOCATION} loc ON loc.id = h.location_id "
+            f"FROM ({page}) h INNER JOIN {_LOCATION} loc ON loc.id = h.location_id "
             f"INNER JOIN {_PRACTICE} pr ON pr.id = loc.practice_id "
-            "ORDER BY h.closeness DESC, h.p_last_name, h.p_first_name, h.p_npi, h.location_id"
+            f"ORDER BY {', '.join(f'h.{term}' for term in order.split(', '))}"
         )
         limit = wanted * 2 + 16
         providers = len(_HIT_PROVIDER_FIELDS)
         while True:
-            nearest: dict[int, _Hit] = {}
-            rows = _fetch(sql, [x, y, z, *params, x, y, z, x, y, z, *edge_params, limit - 1, limit])
-            for location_id, procedure_bits, condition_bits, language_bits, *rest in rows:
-                hit = _Hit(
+            rows = _fetch(sql, [x, y, z, *params, x, y, z, x, y, z, *edge_params, limit - 1, limit, wanted])
+            hits = [
+                _Hit(
                     location_id,
                     procedure_bits,
                     condition_bits,
@@ -419,11 +429,11 @@ class ProvidersNear:
                     tuple(rest[:providers]),
                     tuple(rest[providers:]),
                 )
-                nearest.setdefault(hit.provider[0], hit)
-                if len(nearest) == wanted:
-                    return list(nearest.values())
-            if len(rows) < limit:  # every row in the circle was read
-                return list(nearest.values())
+                for _, location_id, procedure_bits, condition_bits, language_bits, *rest in rows
+            ]
+            rows_read = rows[0][0] if rows else 0
+            if len(hits) == wanted or rows_read < limit:  # enough, or every row in the circle was read
+                return hits
             limit *= 4
 
     def _hydrate(self, ranked: list[_Hit]) -> list[Any]:
