@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from directory.geo import Origin
 from directory.models import Procedure
 from directory.selectors import providers_near
+from directory.serializers import ProviderResultSerializer
 from tests.directory.factories import PracticeLocationFactory, ProviderFactory
 
 pytestmark = pytest.mark.django_db
@@ -113,16 +114,18 @@ def test_renaming_a_practice_or_changing_its_phone_shows_on_the_very_next_search
     assert (found.name, found.phone) == ("Front Range Spine and Vascular", "303-555-0199")
 
 
-def test_without_the_result_cache_a_page_takes_two_statements_once_the_catalog_is_kept(settings):
+def test_without_the_result_cache_a_page_and_its_json_take_two_statements_once_the_catalog_is_kept(settings):
     settings.SEARCH_CACHE_SECONDS = 0
     provider = nearby(procedures=[Procedure.objects.order_by("pk")[0].slug])
     providers_near(origin=DENVER, radius_km=25)[:]
 
     with CaptureQueriesContext(connection) as queries:
         page, total = providers_near(origin=DENVER, radius_km=30).page(1, 20)
+        shown = ProviderResultSerializer(page, many=True, context={"units": "km"}).data
 
     assert total == 1
     assert [found.npi for found in page] == [provider.npi]
     assert [entry.slug for entry in page[0].offered_procedures] == [provider.procedures.get().slug]
     assert page[0].nearest_location.practice.name == provider.locations.get().practice.name
+    assert shown[0]["location"]["city"] == provider.locations.get().city
     assert len(queries.captured_queries) == 2  # the count (with the listing's version), the ranked page
