@@ -397,11 +397,15 @@ class ProvidersNear:
             f"WHERE {where} AND {closeness.format(p='l.')} >= {edge} "
             "ORDER BY closeness DESC, p.last_name, p.first_name, p.npi, l.location_id LIMIT %s"
         )
-        hit_columns = (
-            "location_id, procedure_bits, condition_bits, language_bits, "
-            f"{', '.join(f'p_{name}' for name in _HIT_PROVIDER_FIELDS)}"
-        )
-        order = "closeness DESC, p_last_name, p_first_name, p_npi, location_id"
+        hit_columns = [
+            "location_id",
+            "procedure_bits",
+            "condition_bits",
+            "language_bits",
+            *(f"p_{name}" for name in _HIT_PROVIDER_FIELDS),
+        ]
+        order_terms = ["closeness DESC", "p_last_name", "p_first_name", "p_npi", "location_id"]
+        order = ", ".join(order_terms)
         # Each provider at their nearest row (the first of theirs), the first ``wanted`` of
         # them: only those rows join their location and practice.
         firsts = (
@@ -410,12 +414,12 @@ class ProvidersNear:
         )
         page = f"SELECT * FROM ({firsts}) f WHERE f.nth = 1 ORDER BY {order} LIMIT %s"  # noqa: S608
         sql = (
-            f"SELECT h.rows_read, {', '.join(f'h.{column.strip()}' for column in hit_columns.split(','))}, "  # noqa: S608
+            f"SELECT h.rows_read, {', '.join(f'h.{column}' for column in hit_columns)}, "  # noqa: S608
             f"{', '.join(f'loc.{column}' for column in _LOCATION_COLUMNS)}, "
             f"{', '.join(f'pr.{name}' for name in _PRACTICE_FIELDS)} "
             f"FROM ({page}) h INNER JOIN {_LOCATION} loc ON loc.id = h.location_id "
             f"INNER JOIN {_PRACTICE} pr ON pr.id = loc.practice_id "
-            f"ORDER BY {', '.join(f'h.{term}' for term in order.split(', '))}"
+            f"ORDER BY {', '.join(f'h.{term}' for term in order_terms)}"
         )
         limit = wanted * 2 + 16
         providers = len(_HIT_PROVIDER_FIELDS)
