@@ -82,6 +82,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {})["init_command"] = (
         f"PRAGMA mmap_size={env.int('SQLITE_MMAP_BYTES', default=0x7FFF0000)}; PRAGMA cache_size=-65536"
     )
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.bool(
+    "SEARCH_PREPARED_STATEMENTS", default=True
+):
+    # Directory searches run a few statements of fixed shape thousands of times a minute:
+    # prepared on the server, they skip parsing and, once PostgreSQL settles on a generic
+    # plan, planning too (see directory.selectors._fetch). Only the search's cursors bind
+    # parameters on the server, so other statements are never prepared. Set
+    # SEARCH_PREPARED_STATEMENTS=false behind a transaction-pooling PgBouncer older than 1.21.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("prepare_threshold", 0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -129,3 +129,25 @@ def test_without_the_result_cache_a_page_and_its_json_take_two_statements_once_t
     assert page[0].nearest_location.practice.name == provider.locations.get().practice.name
     assert shown[0]["location"]["city"] == provider.locations.get().city
     assert len(queries.captured_queries) == 2  # the count (with the listing's version), the ranked page
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's")
+def test_on_postgresql_a_search_run_again_reuses_its_prepared_statements_and_answers_the_same(settings):
+    settings.SEARCH_CACHE_SECONDS = 0
+    near = nearby()
+    farther = ProviderFactory(locations=[PracticeLocationFactory(latitude=39.9, longitude=-104.99)])
+
+    def search() -> tuple[list[str], int]:
+        page, total = providers_near(origin=DENVER, radius_km=30).page(1, 20)
+        return [provider.npi for provider in page], total
+
+    first = search()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s", ["%searchlisting%"]
+        )
+        prepared = cursor.fetchone()[0]
+    again = search()
+
+    assert first == again == ([near.npi, farther.npi], 2)
+    assert prepared == 2  # the count and the ranked page, each prepared once on this connection
