@@ -12,6 +12,11 @@ that load:
     python tests/bench/load.py            # 1,000,000 locations on PostgreSQL (irportal_bench)
     python tests/bench/load.py --quick    # 20,000 locations, a few seconds per endpoint (CI)
 
+Beside each endpoint's row, the CPU time each request cost, in milliseconds: in the server
+(gunicorn's processes), in PostgreSQL (its processes on this machine) and in the load
+generator (locust, its start-up included); all three share this machine's cores, so these
+costs decide the requests/s. They are read from /proc and left out where it does not exist.
+
 The full run reuses the search benchmark's database when it holds exactly that many
 locations (tests/bench/bench_search.py builds it); an empty database is filled here. The
 server listens on 127.0.0.1 only. Exits non-zero when any request failed.
@@ -23,6 +28,7 @@ import argparse
 import csv
 import json
 import os
+import resource
 import socket
 import subprocess
 import sys
@@ -230,9 +236,17 @@ def warm_up(base_url: str, env: dict[str, str], users: int) -> None:
 
 
 def drive(
-    endpoint: str, args: argparse.Namespace, env: dict[str, str], base_url: str, workdir: Path
+    endpoint: str,
+    args: argparse.Namespace,
+    env: dict[str, str],
+    base_url: str,
+    workdir: Path,
+    server_pid: int,
 ) -> dict[str, Any]:
-    """Runs locust headless against one endpoint; returns its row of locust's CSV statistics."""
+    """Runs locust headless against one endpoint; returns its row of locust's CSV statistics.
+
+    The row also holds, under ``cpu``, the CPU seconds each group of processes used meanwhile.
+    """
     prefix = workdir / endpoint
     command = [
         str(BIN / "locust"),
@@ -253,14 +267,52 @@ def drive(
         "--loglevel",
         "WARNING",
     ]
+    before = cpu_seconds(server_pid)
     run = subprocess.run(  # noqa: S603
         command, env=env | {"LOAD_ENDPOINT": endpoint}, cwd=ROOT, check=False, capture_output=True, text=True
     )
+    after = cpu_seconds(server_pid)
     stats_file = workdir / f"{endpoint}_stats.csv"
     rows = {row["Name"]: row for row in csv.DictReader(stats_file.open())} if stats_file.exists() else {}
     if endpoint not in rows:
         raise SystemExit(f"locust recorded no {endpoint} requests:\n{run.stderr[-3000:]}")
-    return rows[endpoint]
+    row: dict[str, Any] = rows[endpoint]
+    if before is not None and after is not None:
+        # Locust has ended and been waited for, so its time is in the children's usage.
+        row["cpu"] = {group: after[group] - before[group] for group in after}
+    return row
+
+
+def cpu_seconds(server_pid: int) -> dict[str, float] | None:
+    """CPU seconds used so far by the server's processes, PostgreSQL's and this script's finished children.
+
+    Read from /proc (None without it). PostgreSQL's processes are those named ``postgres``
+    on this machine; a server elsewhere shows as 0.
+    """
+    proc = Path("/proc")
+    if not (proc / "self" / "stat").exists():
+        return None
+    tick = os.sysconf("SC_CLK_TCK")
+    used = {"server": 0.0, "database": 0.0}
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:  # the process ended meanwhile
+            continue
+        name = stat[stat.index("(") + 1 : stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2 :].split()
+        # Its own time and its ended children's: the master of each keeps the time of a
+        # worker or a backend that has ended (PostgreSQL's parallel workers come and go).
+        parent, seconds = int(fields[1]), sum(int(field) for field in fields[11:15]) / tick
+        if server_pid in (int(entry.name), parent):  # gunicorn's master and its workers
+            used["server"] += seconds
+        elif name == "postgres":
+            used["database"] += seconds
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    used["load generator"] = children.ru_utime + children.ru_stime
+    return used
 
 
 def print_table(args: argparse.Namespace, results: dict[str, dict[str, Any]], cache: str) -> int:
@@ -272,14 +324,25 @@ def print_table(args: argparse.Namespace, results: dict[str, dict[str, Any]], ca
         f"{args.users} back-to-back locust users, {args.seconds} s per endpoint, "
         f"cache {cache.split(':')[0]}, search answers {cached}"
     )
-    print(f"{'endpoint':<12} {'requests':>9} {'req/s':>8} {'p50 ms':>7} {'p95 ms':>7} {'errors':>7}")
+    print(
+        f"{'endpoint':<12} {'requests':>9} {'req/s':>8} {'p50 ms':>7} {'p95 ms':>7} {'errors':>7}"
+        "   CPU ms per request: server  database  load generator"
+    )
     failures = 0
     for endpoint, label in ENDPOINTS:
         row = results[endpoint]
         failures += int(row["Failure Count"])
+        requests = int(row["Request Count"])
+        cpu = row.get("cpu")
+        per_request = (
+            f"{' ' * 22}{cpu['server'] * 1000 / requests:>6.2f}  {cpu['database'] * 1000 / requests:>8.2f}"
+            f"  {cpu['load generator'] * 1000 / requests:>14.2f}"
+            if cpu and requests
+            else ""
+        )
         print(
-            f"{label:<12} {int(row['Request Count']):>9,} {float(row['Requests/s']):>8.1f} "
-            f"{row['50%']:>7} {row['95%']:>7} {int(row['Failure Count']):>7}"
+            f"{label:<12} {requests:>9,} {float(row['Requests/s']):>8.1f} "
+            f"{row['50%']:>7} {row['95%']:>7} {int(row['Failure Count']):>7}{per_request}"
         )
     ratio = float(results["search"]["Requests/s"]) / float(results["trivial"]["Requests/s"])
     verdict = "met" if ratio >= 0.5 else "NOT met"
@@ -329,7 +392,7 @@ def main() -> None:
             results = {}
             for endpoint, label in ENDPOINTS:
                 print(f"driving {label} for {args.seconds} s ...", flush=True)
-                results[endpoint] = drive(endpoint, args, env, base_url, workdir)
+                results[endpoint] = drive(endpoint, args, env, base_url, workdir, server.pid)
         finally:
             server.terminate()
             server.wait(timeout=30)
