@@ -184,8 +184,8 @@ class ProvidersNear:
         the ring only pay where the circle holds thousands of providers. The first
         statement reads the coarse cells' totals over the box and counts with the
         DISTINCT only when they are under ``_CROWDED_BOX_LEADS``; a crowded circle is then
-        counted by cells in a second statement. Building that statement costs about half
-        a millisecond of Python, which most searches so never pay.
+        counted by cells in a second statement, so the half millisecond of Python that
+        building it costs is spent only where it pays off.
         """
         vendor = connections[SearchListing.objects.db].vendor
         if vendor != "postgresql":

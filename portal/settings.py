@@ -87,7 +87,7 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.b
 ):
     # Directory searches run a few statements of fixed shape thousands of times a minute:
     # prepared on the server, they skip parsing and, once PostgreSQL settles on a generic
-    # plan, planning too (see directory.selectors._fetch). Only the search's cursors bind
+    # plan, planning too (see directory.selectors._search_cursor). Only the search's cursors bind
     # parameters on the server, so other statements are never prepared. Set
     # SEARCH_PREPARED_STATEMENTS=false behind a transaction-pooling PgBouncer older than 1.21.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("prepare_threshold", 0)
