@@ -57,7 +57,7 @@ from directory.models import (
     SearchListing,
     SearchListingVersion,
 )
-from directory.search_grid import CELL_DEGREES, LEVELS, CircleCells, circle_cells, fine_cell
+from directory.search_grid import CELL_DEGREES, LEVELS, CircleCells, circle_cells, coarse, fine_cell
 from directory.search_index import EARLIER_KEPT, catalog_bit, current_version
 
 
@@ -187,8 +187,7 @@ class ProvidersNear:
         counted by cells in a second statement, so the half millisecond of Python that
         building it costs is spent only where it pays off.
         """
-        vendor = connections[SearchListing.objects.db].vendor
-        if vendor != "postgresql":
+        if not _on_postgresql():
             # The catalog filters have no totals in the cells (the accepting flag has).
             cells = None if self._by_catalog else circle_cells(self._origin, self._radius_km)
             count, count_params = self._count_without_distinct(cells)
@@ -302,13 +301,13 @@ class ProvidersNear:
     def _leads_in_box(self) -> _Sql:
         """SQL for the providers listed first in the coarsest cells over the circle's box: its crowd."""
         level = LEVELS[-1]
-        size = CELL_DEGREES * level
         min_lat, max_lat, min_lng, max_lng = bounding_box(self._origin, self._radius_km)
-        rows = list(range(math.floor(min_lat / size), math.floor(max_lat / size) + 1))
+        first_row, first_column = coarse(fine_cell(min_lat, min_lng), level)
+        last_row, last_column = coarse(fine_cell(max_lat, max_lng), level)
         return (
             f"(SELECT COALESCE(SUM(c.leads), 0) FROM {_CELLS} c "  # noqa: S608
             "WHERE c.level = %s AND c.cell_lat = ANY(%s) AND c.cell_lng >= %s AND c.cell_lng <= %s)",
-            [level, rows, math.floor(min_lng / size), math.floor(max_lng / size)],
+            [level, list(range(first_row, last_row + 1)), first_column, last_column],
         )
 
     def _leads_column(self) -> str:
@@ -405,11 +404,11 @@ class ProvidersNear:
 
         One statement ranks the listing rows, keeps each provider's nearest row and joins
         the page's rows to their location and practice, so a page needs no second read.
-        Ties in distance are broken by name,
-        which only the provider's row holds; joining it for every row in the circle cost
-        10 ms where a small circle held 2,000 rows. So the statement first finds, from
-        the index alone, how close the ``limit``-th nearest row is, and joins only rows at
-        least that close: the rows the page can hold, ties included.
+        Ties in distance are broken by name, which only the provider's row holds; joining
+        it for every row in the circle cost 10 ms where a small circle held 2,000 rows. So
+        the statement first finds, from the index alone, how close the ``limit``-th nearest
+        row is, and joins only rows at least that close: the rows the page can hold, ties
+        included.
         """
         where, params = self._where(radius_km, "l.")
         edge_where, edge_params = self._where(radius_km, "e.")
@@ -637,6 +636,11 @@ _VERSION = f"(SELECT token FROM {SearchListingVersion._meta.db_table} WHERE id =
 _PRACTICE = Practice._meta.db_table
 
 
+def _on_postgresql() -> bool:
+    """Whether the search listing lives on PostgreSQL (some statements take another shape there)."""
+    return connections[SearchListing.objects.db].vendor == "postgresql"
+
+
 def _fetch(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
     # Hand-written SQL on the hot path: building these queries with the ORM cost more
     # than running them (about 1.8 ms of Python per count at a million locations).
@@ -702,7 +706,7 @@ def _runs(runs: Sequence[tuple[int, ...]]) -> _Sql:
     text, and with it the prepared statement, is the same however many runs a circle has.
     """
     width = len(runs[0])
-    if connections[SearchListing.objects.db].vendor == "postgresql":
+    if _on_postgresql():
         arrays = ", ".join(["%s::integer[]"] * width)
         columns = ", ".join(f"column{number}" for number in range(1, width + 1))
         # Placeholders and column names only; the numbers are parameters.
@@ -724,7 +728,7 @@ def _circle(origin: Origin, radius_km: float, prefix: str) -> _Sql:
     # of 38 numbers put the count past the 50 parameters up to which psycopg keeps a
     # statement's parsed form, and parsing it again cost a tenth of a search under load.
     rows_params: list[Any]
-    if connections[SearchListing.objects.db].vendor == "postgresql":
+    if _on_postgresql():
         in_rows, rows_params = f"{p}cell_lat = ANY(%s)", [rows]
     else:
         in_rows, rows_params = f"{p}cell_lat IN ({', '.join(['%s'] * len(rows))})", rows
