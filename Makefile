@@ -15,9 +15,15 @@ check-python:
 $(BIN)/activate: | check-python
 	$(PYTHON) -m venv $(VENV)
 
+# The running portal needs only requirements.txt; the tests, linters and benchmarks
+# add requirements-dev.txt.
 $(VENV)/.installed: requirements.txt $(BIN)/activate
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
+	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@
 
 migrate: $(VENV)/.installed
@@ -29,14 +35,14 @@ seed: migrate
 run: seed
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-lint: $(VENV)/.installed
+lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-typecheck: $(VENV)/.installed
+typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy .
 
-pytest: $(VENV)/.installed
+pytest: $(VENV)/.installed-dev
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 test: lint typecheck pytest
