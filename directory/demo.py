@@ -20,7 +20,6 @@ from django.utils import timezone
 from directory.geo import zip_rows
 from directory.models import Condition, Language, Practice, PracticeLocation, Procedure, Provider
 from directory.npi import npi_check_digit
-from directory.search_index import refresh_listings
 
 # Demo NPIs live in one block ("19" + a sequence number) so they are easy to spot.
 DEMO_NPI_PREFIX = "19"
@@ -352,7 +351,6 @@ def seed_directory(*, providers: int, rng_seed: int = 7) -> SeedSummary:
         ]
     )
     _link_providers(list(zip(created, provider_plans, strict=True)))
-    refresh_listings(provider.pk for provider in created)  # bulk writes send no signals
     return SeedSummary(
         practices_created=len(practices),
         locations_created=sum(len(rows) for rows in location_rows),

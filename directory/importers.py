@@ -29,7 +29,6 @@ from directory.nppes import (
     parse_record,
     read_provider_row,
 )
-from directory.search_index import refresh_listings
 
 BATCH_SIZE = 2000
 REPORTED_BAD_NPIS = 5
@@ -218,9 +217,6 @@ class _Batch:
             self._read_held_shapes()
             _apply_deactivations(self.deactivations, self.summary)
             _upsert_providers(self.records, self.summary, self.centroids)
-            # Bulk writes send no signals: bring these providers' search rows up to date here.
-            touched = Provider.objects.filter(npi__in=[*self.records, *self.deactivations])
-            refresh_listings(touched.values_list("pk", flat=True))
         self.records, self.deactivations, self.deactivated_shapes = {}, {}, {}
 
     def _read_held_shapes(self) -> None:

@@ -78,19 +78,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Read the file through a memory map and keep more pages per connection: a search
     # reads scattered rows of a large file, which otherwise costs a system call a page.
     # The default maps as much as SQLite allows (just under 2 GiB): a million-location
-    # directory is a 1.6 GiB file whose search listing, written last, lies past the first GiB.
+    # directory is a file of over a GiB whose locations, written last, lie past the first GiB.
     DATABASES["default"].setdefault("OPTIONS", {})["init_command"] = (
         f"PRAGMA mmap_size={env.int('SQLITE_MMAP_BYTES', default=0x7FFF0000)}; PRAGMA cache_size=-65536"
     )
-elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.bool(
-    "SEARCH_PREPARED_STATEMENTS", default=True
-):
-    # Directory searches run a few statements of fixed shape thousands of times a minute:
-    # prepared on the server, they skip parsing and, once PostgreSQL settles on a generic
-    # plan, planning too (see directory.selectors._search_cursor). Only the search's cursors bind
-    # parameters on the server, so other statements are never prepared. Set
-    # SEARCH_PREPARED_STATEMENTS=false behind a transaction-pooling PgBouncer older than 1.21.
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("prepare_threshold", 0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -285,9 +276,6 @@ MAP_TILE_URL = env.str("MAP_TILE_URL", default="https://tile.openstreetmap.org/{
 # embedded mode is one process, where an in-memory cache is enough; behind HTTPS (production)
 # the rate-limit check's complaint about such a cache stands.
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
-# Directory search answers (counts and ranked pages) are cached this long, keyed by the
-# search listing's version, so a directory change is seen at once; 0 turns it off.
-SEARCH_CACHE_SECONDS = env.int("SEARCH_CACHE_SECONDS", default=300)
 if CACHES["default"]["BACKEND"].endswith("LocMemCache") and not SECURE_SSL_REDIRECT:
     SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
 

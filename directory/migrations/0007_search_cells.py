@@ -1,10 +1,8 @@
 """Grid cells for the search listing: rows carry their cell, and cells total the lead rows.
 
 The listing is emptied first (it is derived data, so nothing is lost and the schema
-change copies no rows), then filled from the directory with its new shape. This
-migration fills it for every database, new or old: it runs the current
-``refresh_listings``, so a later migration that changes the listing's shape must take
-over the filling, as this one took it from 0005.
+change copies no rows). It used to be filled again here; 0008 drops it (the directory
+search reads the directory tables themselves), so it is left empty.
 """
 
 from typing import Any
@@ -14,12 +12,6 @@ from django.db import migrations, models
 
 def empty_listing(apps: Any, schema_editor: Any) -> None:
     apps.get_model("directory", "SearchListing").objects.using(schema_editor.connection.alias).all().delete()
-
-
-def fill_listing(apps: Any, schema_editor: Any) -> None:
-    from directory.search_index import refresh_listings
-
-    refresh_listings(registry=apps, using=schema_editor.connection.alias)
 
 
 class Migration(migrations.Migration):
@@ -148,5 +140,4 @@ class Migration(migrations.Migration):
                 ],
             },
         ),
-        migrations.RunPython(fill_listing, migrations.RunPython.noop),
     ]

@@ -89,8 +89,7 @@ def build(locations: int, seed: int, reuse: bool) -> list[str]:
     summary = populate_directory(locations=locations, seed=seed)
     print(
         f"  built {summary.practices:,} practices, {summary.locations:,} locations, "
-        f"{summary.providers:,} providers, {summary.links:,} link rows, {summary.listings:,} search "
-        f"listing rows in {summary.seconds:.1f} s",
+        f"{summary.providers:,} providers, {summary.links:,} link rows in {summary.seconds:.1f} s",
         flush=True,
     )
     refresh_statistics(connection)
@@ -148,12 +147,10 @@ def measure(zips: list[str], requests: int, seed: int, radius: float) -> dict[st
 
 def count_alone(sample: list[str], radius: float) -> list[float]:
     """Milliseconds of the search's count by itself (no cache, no request), for the same ZIPs."""
-    from django.conf import settings
 
     from directory.geo import KM_PER_MILE, resolve_place
     from directory.selectors import providers_near
 
-    settings.SEARCH_CACHE_SECONDS = 0
     timings = []
     for zip_code in sample:
         search = providers_near(origin=resolve_place(zip_code), radius_km=radius * KM_PER_MILE)

@@ -74,14 +74,6 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--seconds", type=int, help="load time per endpoint (default 30; 3 with --quick)")
     parser.add_argument("--users", type=int, default=8, help="concurrent back-to-back users")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
-    parser.add_argument(
-        "--search-cache",
-        type=int,
-        default=0,
-        metavar="SECONDS",
-        help="the server's SEARCH_CACHE_SECONDS (default 0: every search is computed, since the "
-        "users draw from a fixed list of ZIPs and would otherwise mostly meet cached answers)",
-    )
     parser.add_argument("--pg-url", default=DEFAULT_PG_URL)
     parser.add_argument("--pg-database", help="default irportal_bench; irportal_load_quick with --quick")
     args = parser.parse_args()
@@ -359,7 +351,6 @@ def main() -> None:
         "DJANGO_SETTINGS_MODULE": "tests.bench.load_settings",
         "DATABASE_URL": database_url,
         "CONN_MAX_AGE": "60",
-        "SEARCH_CACHE_SECONDS": str(args.search_cache),
         "DEBUG": "false",
         "CACHE_URL": cache,
         "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",

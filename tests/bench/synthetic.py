@@ -30,7 +30,6 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 
 from directory.geo import _zip_index, lat_band, unit_vector
 from directory.models import Condition, Language, Practice, PracticeLocation, Procedure, Provider
-from directory.search_index import refresh_listings
 
 # About 0.01 degrees (~1 km): spreads an area's offices around its ZIP centroid.
 JITTER_DEGREES = 0.01
@@ -50,7 +49,6 @@ class SyntheticSummary:
     locations: int = 0
     providers: int = 0
     links: int = 0
-    listings: int = 0
     seconds: float = 0.0
     zip_codes: list[str] = field(default_factory=list)
 
@@ -244,8 +242,6 @@ def populate_directory(*, locations: int, seed: int = 0, using: str = "default")
         getattr(Provider, name).through for name in ("locations", "procedures", "conditions", "languages")
     ]
     _reset_sequences(connection, [Practice, PracticeLocation, Provider, *throughs])
-    # Raw writes send no signals: list the new providers for search as the importer does.
-    summary.listings = refresh_listings(range(provider_id0, provider_id0 + len(plan)), using=using)
     summary.zip_codes = sorted(used_zips)
     summary.seconds = time.perf_counter() - started
     return summary
