@@ -17,9 +17,9 @@ from functools import cache
 from django.db import transaction
 from django.utils import timezone
 
-from directory.geo import zip_rows
 from directory.models import Condition, Language, Practice, PracticeLocation, Procedure, Provider
 from directory.npi import npi_check_digit
+from directory.places import zip_rows
 
 # Demo NPIs live in one block ("19" + a sequence number) so they are easy to spot.
 DEMO_NPI_PREFIX = "19"

@@ -1,8 +1,8 @@
 """Where a search starts and how far things are: offline place lookup and great-circle distance.
 
-Pure Python over the ``zipcodes`` package (GeoNames data): no database. The only
-network boundary is the optional street-address geocoder, which is off unless
-``settings.GEOCODER`` names a geopy geocoder.
+Pure Python over the place index (``places.py``: the ``zipcodes`` package's GeoNames data),
+no table of the portal's. The only network boundary is the optional street-address
+geocoder, which is off unless ``settings.GEOCODER`` names a geopy geocoder.
 """
 
 from __future__ import annotations
@@ -11,11 +11,11 @@ import functools
 import hashlib
 import math
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import zipcodes
+from directory import places
 
 KM_PER_MILE = 1.609344
 
@@ -43,60 +43,12 @@ class PlaceNotFound(ValueError):
     """The text names no place we know; ``str(error)`` is a sentence to show the person."""
 
 
-@dataclass(frozen=True)
-class _Place:
-    lat: float
-    lng: float
-    city: str
-    state: str
-
-
-def zip_rows() -> Iterator[dict[str, Any]]:
-    """Every ZIP record of the ``zipcodes`` package, read a two-digit prefix at a time.
-
-    ``zipcodes.list_all()`` builds all 42,000 records (about 90 MB of dicts) at once and a
-    process's peak memory keeps them; a hundred small batches give the same records for a
-    tenth of that.
-    """
-    for prefix in range(100):
-        yield from zipcodes.similar_to(f"{prefix:02d}")
-
-
-@functools.cache
-def _zip_index() -> dict[str, _Place]:
-    """ZIP code -> centroid, for every ZIP the package knows with real coordinates."""
-    index: dict[str, _Place] = {}
-    for row in zip_rows():
-        lat, lng = float(row["lat"] or 0), float(row["long"] or 0)
-        # Military and some PO-box ZIPs carry 0,0: they have no place to measure from.
-        if lat == 0 and lng == 0:
-            continue
-        index[row["zip_code"]] = _Place(lat=lat, lng=lng, city=row["city"], state=row["state"])
-    return index
-
-
-@functools.cache
-def _city_index() -> dict[tuple[str, str], Origin]:
-    """(city, state) in upper case -> the centroid of that city's ZIP centroids."""
-    points: dict[tuple[str, str], list[_Place]] = {}
-    for place in _zip_index().values():
-        points.setdefault((place.city.upper(), place.state.upper()), []).append(place)
-    return {
-        key: Origin(
-            lat=sum(p.lat for p in places) / len(places),
-            lng=sum(p.lng for p in places) / len(places),
-            label=f"{places[0].city}, {places[0].state}",
-        )
-        for key, places in points.items()
-    }
-
-
 def zip_centroid(postal_code: str) -> Origin | None:
     """The centroid of a 5-digit ZIP or ZIP+4 (``12345``, ``123456789``, ``12345-6789``), or None."""
     match = _ZIP_RE.match(postal_code.strip())
     if match is None:
         return None
-    place = _zip_index().get(match.group(1))
+    place = places.zip_place(match.group(1))
     if place is None:
         return None
     return Origin(lat=place.lat, lng=place.lng, label=f"{match.group(1)} ({place.city}, {place.state})")
@@ -118,8 +70,8 @@ def _city_state(text: str) -> Origin | None:
     match = _CITY_STATE_RE.match(text)
     if match is None:
         return None
-    city = " ".join(match.group("city").split()).upper()
-    return _city_index().get((city, match.group("state").upper()))
+    place = places.city_place(" ".join(match.group("city").split()), match.group("state"))
+    return Origin(lat=place.lat, lng=place.lng, label=place.label) if place else None
 
 
 def resolve_place(text: str) -> Origin:

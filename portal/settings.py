@@ -227,6 +227,9 @@ DIRECTORY_TAXONOMY_CODES = env.list("DIRECTORY_TAXONOMY_CODES", default=["2085R0
 GEOCODER = env.str("GEOCODER", default="")
 GEOCODER_USER_AGENT = env.str("GEOCODER_USER_AGENT", default="ir-portal")
 GEOCODER_MIN_DELAY_SECONDS = env.float("GEOCODER_MIN_DELAY_SECONDS", default=1.0)
+# Where the place index (ZIP and city centroids, a few MB) is built on a machine's first
+# start; any directory the portal's processes may write to once and read afterwards.
+PLACE_INDEX_DIR = env.str("PLACE_INDEX_DIR", default=str(BASE_DIR / ".cache"))
 
 # --- Logging -----------------------------------------------------------------
 LOGGING = {

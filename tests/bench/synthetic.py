@@ -28,8 +28,9 @@ from django.core.management.color import no_style
 from django.db import connections, models, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 
-from directory.geo import _zip_index, lat_band, unit_vector
+from directory.geo import lat_band, unit_vector
 from directory.models import Condition, Language, Practice, PracticeLocation, Procedure, Provider
+from directory.places import ZipPlace, all_zip_places
 
 # About 0.01 degrees (~1 km): spreads an area's offices around its ZIP centroid.
 JITTER_DEGREES = 0.01
@@ -105,8 +106,12 @@ def _reset_sequences(connection: BaseDatabaseWrapper, model_list: list[type[mode
             cursor.execute(statement)
 
 
+def _zip_places() -> dict[str, ZipPlace]:
+    return {place.zip_code: place for place in all_zip_places()}
+
+
 def _zips_by_prefix() -> tuple[list[str], dict[str, list[str]]]:
-    places = _zip_index()
+    places = _zip_places()
     # Offices sit in the 50 states, DC and Puerto Rico: skip military and Pacific-territory ZIPs.
     usable = sorted(
         z
@@ -127,7 +132,7 @@ def populate_directory(*, locations: int, seed: int = 0, using: str = "default")
     started = time.perf_counter()
     rng = random.Random(seed)
     connection = connections[using]
-    places = _zip_index()
+    places = _zip_places()
     usable, by_prefix = _zips_by_prefix()
     now = datetime.now(tz=UTC)
     procedure_ids = list(Procedure.objects.using(using).values_list("pk", flat=True))
