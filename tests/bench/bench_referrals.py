@@ -21,6 +21,7 @@ import sys
 import time
 import uuid
 from collections import Counter
+from contextlib import nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -29,10 +30,11 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # run as a script: make the project importable
     sys.path.insert(0, str(ROOT))
 
-from tests.bench.common import bench_patients, percentile, postgres_database  # noqa: E402
+from tests.bench.common import bench_patients, percentile, postgres_database, private_redis  # noqa: E402
 
 DEFAULT_PG_URL = "postgres://postgres@127.0.0.1:5432"
 ESI = "epidural-steroid-injection"
+PRIVATE = "private"
 
 
 def build_directory(locations: int, seed: int) -> None:
@@ -213,15 +215,29 @@ def main() -> None:
     parser.add_argument("--pg-database", default="irportal_bench_referrals")
     parser.add_argument(
         "--broker",
-        default="redis://127.0.0.1:6379/15",
-        help="as in production, a submission only publishes its notifications here (emptied afterwards);"
-        " pass an empty string to deliver them inside the request, as embedded mode does",
+        default=PRIVATE,
+        help="as in production, a submission only publishes its notifications to a broker: by default"
+        " a redis-server this script starts on a spare loopback port and stops afterwards; a URL"
+        " of another server needs --broker-not-mine (its queue is left as it is); an empty string"
+        " delivers them inside the request, as embedded mode does",
+    )
+    parser.add_argument(
+        "--broker-not-mine",
+        action="store_true",
+        help="allow publishing to a --broker server this script did not start",
     )
     args = parser.parse_args()
+    if args.broker not in (PRIVATE, "") and not args.broker_not_mine:
+        parser.error("--broker names a server this script did not start: add --broker-not-mine")
+    with private_redis() if args.broker == PRIVATE else nullcontext(args.broker) as broker:
+        run(args, broker)
+
+
+def run(args: argparse.Namespace, broker: str) -> None:
 
     os.environ["DATABASE_URL"] = postgres_database(args.pg_url, args.pg_database, keep=args.reuse)
     os.environ["DEBUG"] = "false"
-    os.environ["CELERY_BROKER_URL"] = args.broker
+    os.environ["CELERY_BROKER_URL"] = broker
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
     sys.path.insert(0, str(ROOT))
     import logging
@@ -235,13 +251,7 @@ def main() -> None:
     print(f"Building {args.locations:,} locations and {args.referrals:,} referrals ...", flush=True)
     build_directory(args.locations, args.seed)
     build_referrals(args.referrals, args.seed)
-    try:
-        measure(args.requests, args.seed)
-    finally:
-        if args.broker:
-            import redis
-
-            redis.Redis.from_url(args.broker).flushdb()
+    measure(args.requests, args.seed)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,13 @@
-"""What the benchmark scripts share: the percentile they report, their databases, bench patients."""
+"""What the benchmark scripts share: the percentile they report, their databases and Redis, bench patients."""
 
 from __future__ import annotations
 
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 
@@ -27,6 +33,41 @@ def postgres_database(pg_url: str, name: str, *, keep: bool = False) -> str:
         if not exists:
             admin.execute(f'CREATE DATABASE "{name}"')
     return f"{pg_url}/{name}"
+
+
+def free_port() -> int:
+    """A loopback TCP port nothing listens on now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def private_redis() -> Iterator[str]:
+    """The URL of a redis-server of our own on a spare loopback port, stopped (and gone) on exit.
+
+    A benchmark that needs Redis uses this, so it never writes into, or empties, a Redis
+    that serves anything else.
+    """
+    server = shutil.which("redis-server")
+    if server is None:
+        raise SystemExit("This benchmark starts its own Redis: install redis-server.")
+    port = free_port()
+    command = [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL)  # noqa: S603 -- fixed arguments
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        else:
+            raise SystemExit("redis-server did not start")
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
 
 
 def bench_patients(first: int, count: int) -> list[Any]:

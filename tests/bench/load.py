@@ -28,8 +28,7 @@ import argparse
 import csv
 import json
 import os
-import resource
-import socket
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -37,6 +36,7 @@ import time
 import urllib.request
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +47,8 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # run as a script: make the project importable
     sys.path.insert(0, str(ROOT))
 
-from tests.bench.common import postgres_database  # noqa: E402
+from tests.bench.common import free_port, postgres_database, private_redis  # noqa: E402
+from tests.bench.processes import cpu_seconds  # noqa: E402
 
 BIN = Path(sys.executable).parent
 LOCUSTFILE = Path(__file__).with_name("load_locustfile.py")
@@ -126,19 +127,13 @@ def prepare_directory(locations: int) -> tuple[list[str], str]:
 # --- Server ------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+def shared_cache() -> AbstractContextManager[str]:
+    """A Redis of the run's own as the shared cache (production has one), else an in-process cache.
 
-
-def redis_cache_url() -> str:
-    """A Redis cache URL when Redis answers on loopback (production's shared cache), else in-process."""
-    try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5):
-            return "redis://127.0.0.1:6379/15"
-    except OSError:
-        return "locmemcache://"
+    Never the Redis already on the machine: the run must not write into a server that
+    serves anything else.
+    """
+    return private_redis() if shutil.which("redis-server") else nullcontext("locmemcache://")
 
 
 def start_server(
@@ -275,38 +270,6 @@ def drive(
     return row
 
 
-def cpu_seconds(server_pid: int) -> dict[str, float] | None:
-    """CPU seconds used so far by the server's processes, PostgreSQL's and this script's finished children.
-
-    Read from /proc (None without it). PostgreSQL's processes are those named ``postgres``
-    on this machine; a server elsewhere shows as 0.
-    """
-    proc = Path("/proc")
-    if not (proc / "self" / "stat").exists():
-        return None
-    tick = os.sysconf("SC_CLK_TCK")
-    used = {"server": 0.0, "database": 0.0}
-    for entry in proc.iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:  # the process ended meanwhile
-            continue
-        name = stat[stat.index("(") + 1 : stat.rindex(")")]
-        fields = stat[stat.rindex(")") + 2 :].split()
-        # Its own time and its ended children's: the master of each keeps the time of a
-        # worker or a backend that has ended (PostgreSQL's parallel workers come and go).
-        parent, seconds = int(fields[1]), sum(int(field) for field in fields[11:15]) / tick
-        if server_pid in (int(entry.name), parent):  # gunicorn's master and its workers
-            used["server"] += seconds
-        elif name == "postgres":
-            used["database"] += seconds
-    children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    used["load generator"] = children.ru_utime + children.ru_stime
-    return used
-
-
 def print_table(args: argparse.Namespace, results: dict[str, dict[str, Any]], cache: str) -> int:
     """Prints the table; returns the total number of failed requests."""
     print()
@@ -345,20 +308,15 @@ def print_table(args: argparse.Namespace, results: dict[str, dict[str, Any]], ca
 def main() -> None:
     args = parse_args()
     sys.path.insert(0, str(ROOT))
-    database_url = postgres_database(args.pg_url, args.pg_database, keep=True)
-    cache = redis_cache_url()
-    env = os.environ | {
-        "DJANGO_SETTINGS_MODULE": "tests.bench.load_settings",
-        "DATABASE_URL": database_url,
-        "CONN_MAX_AGE": "60",
-        "DEBUG": "false",
-        "CACHE_URL": cache,
-        "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
-        "LOG_LEVEL": "WARNING",
-        "RATE_LIMIT_SEARCH": UNLIMITED,
-        "RATE_LIMIT_SELF_CHECK": UNLIMITED,
-        "RATE_LIMIT_LISTING_REPORT": UNLIMITED,
-    }
+    with shared_cache() as cache:
+        failures = run(args, cache)
+    if failures:
+        raise SystemExit(f"{failures} requests failed")
+
+
+def run(args: argparse.Namespace, cache: str) -> int:
+    """Start the server with this cache, drive every endpoint, print the table; the failures."""
+    env = server_env(args, cache)
     os.environ.update(env)
     zips, token = prepare_directory(args.locations)
     from triage.rules import ANSWER_KEYS
@@ -370,7 +328,6 @@ def main() -> None:
         "LOAD_TOKEN": token,
         "LOAD_ANSWER_KEYS": ",".join(ANSWER_KEYS),
     }
-
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryDirectory(prefix="irportal-load-") as tmp:
@@ -389,6 +346,27 @@ def main() -> None:
             server.wait(timeout=30)
             server_log = log.read_text(errors="replace").strip()
         failures = print_table(args, results, cache)
+    print_server_log(server_log, failures)
+    return failures
+
+
+def server_env(args: argparse.Namespace, cache: str) -> dict[str, str]:
+    """The server's environment: the benchmark database, this cache, no rate limits, quiet logs."""
+    return os.environ | {
+        "DJANGO_SETTINGS_MODULE": "tests.bench.load_settings",
+        "DATABASE_URL": postgres_database(args.pg_url, args.pg_database, keep=True),
+        "CONN_MAX_AGE": "60",
+        "DEBUG": "false",
+        "CACHE_URL": cache,
+        "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
+        "LOG_LEVEL": "WARNING",
+        "RATE_LIMIT_SEARCH": UNLIMITED,
+        "RATE_LIMIT_SELF_CHECK": UNLIMITED,
+        "RATE_LIMIT_LISTING_REPORT": UNLIMITED,
+    }
+
+
+def print_server_log(server_log: str, failures: int) -> None:
     if failures:
         print("\ngunicorn said:\n" + server_log[-3000:])
     elif server_log:
@@ -400,8 +378,6 @@ def main() -> None:
             f"\ngunicorn logged {len(lines)} lines ({levels['WARNING']} warnings, "
             f"{levels['ERROR']} errors); the last: {lines[-1][:200]}"
         )
-    if failures:
-        raise SystemExit(f"{failures} requests failed")
 
 
 if __name__ == "__main__":
