@@ -60,6 +60,8 @@ class ProviderSearchForm(forms.Form):
             field.choices = any_choice + options
 
     search: ProviderSearchSerializer
+    # "City, ST" of each state that has the city typed alone, when there are several.
+    place_choices: tuple[str, ...] = ()
 
     def search_params(self) -> dict[str, str]:
         """The submitted query, with blank optional fields left out so they take their defaults."""
@@ -77,7 +79,12 @@ class ProviderSearchForm(forms.Form):
             self.search = serializer
             self.cleaned_data = dict(serializer.validated_data)
             return
-        for field, messages in serializer.errors.items():
+        errors = dict(serializer.errors)
+        if serializer.ambiguous_place is not None:
+            # The page lists the choices as links below the question, not in the error too.
+            self.place_choices = tuple(serializer.ambiguous_place.choices)
+            errors["near"] = [serializer.ambiguous_place.question]
+        for field, messages in errors.items():
             for message in messages:
                 if field in self.fields:
                     self.add_error(field, str(message))

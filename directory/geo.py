@@ -27,7 +27,7 @@ _ZIP_RE = re.compile(r"^(\d{5})(?:-?(\d{4}))?$")
 _LAT_LNG_RE = re.compile(r"^([+-]?\d+(?:\.\d+)?)\s*,\s*([+-]?\d+(?:\.\d+)?)$")
 _CITY_STATE_RE = re.compile(r"^(?P<city>[^,]*[^\s,])\s*(?:,\s*|\s+)(?P<state>[A-Za-z]{2})$")
 
-_HOW_TO_ENTER = 'Enter a 5-digit ZIP code, a city and state such as "Denver, CO", or "latitude,longitude".'
+_HOW_TO_ENTER = 'Enter a 5-digit ZIP code, a city such as "Denver, CO", or "latitude,longitude".'
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,16 @@ class Origin:
 
 class PlaceNotFound(ValueError):
     """The text names no place we know; ``str(error)`` is a sentence to show the person."""
+
+
+class AmbiguousPlace(PlaceNotFound):
+    """A city name without a state that several states have; ``choices`` are "City, ST" labels."""
+
+    def __init__(self, choices: list[str]) -> None:
+        self.choices = choices
+        city = choices[0].rpartition(",")[0]
+        self.question = f"There is a {city} in {len(choices)} states. Which one do you mean?"
+        super().__init__(f"{self.question} {'; '.join(choices)}.")
 
 
 def zip_centroid(postal_code: str) -> Origin | None:
@@ -66,16 +76,47 @@ def _parse_lat_lng(text: str) -> Origin | None:
     return Origin(lat=lat, lng=lng, label=f"{lat:.5f}, {lng:.5f}")
 
 
-def _city_state(text: str) -> Origin | None:
-    match = _CITY_STATE_RE.match(text)
-    if match is None:
-        return None
-    place = places.city_place(" ".join(match.group("city").split()), match.group("state"))
+def _state_code(text: str) -> str | None:
+    """The 2-letter code of a state written as its code or its full name, in any case."""
+    name = " ".join(text.split())
+    if len(name) == 2 and name.isalpha():
+        return name.upper()
+    return places.state_code(name) if name else None
+
+
+def _city_in(city: str, state: str | None) -> Origin | None:
+    place = places.city_place(" ".join(city.split()), state) if state else None
     return Origin(lat=place.lat, lng=place.lng, label=place.label) if place else None
 
 
+def _only_city_named(text: str) -> Origin | None:
+    """The city of that name when one state has it; AmbiguousPlace when several do."""
+    found = places.cities_named(" ".join(text.split()))
+    if len(found) > 1:
+        raise AmbiguousPlace([place.label for place in found])
+    return Origin(lat=found[0].lat, lng=found[0].lng, label=found[0].label) if found else None
+
+
+def _by_city(text: str) -> Origin | None:
+    """ "City, ST", "City, State", "City ST", "City State" or a city alone, in any case."""
+    city, comma, state = text.rpartition(",")
+    if comma:
+        return _city_in(city, _state_code(state))
+    words = text.split()
+    # The shortest state at the end first: "Kansas City Missouri" is Kansas City, MO.
+    for split in range(len(words) - 1, 0, -1):
+        found = _city_in(" ".join(words[:split]), _state_code(" ".join(words[split:])))
+        if found is not None:
+            return found
+    return _only_city_named(text)
+
+
 def resolve_place(text: str) -> Origin:
-    """The point named by a ZIP, ZIP+4, "City, ST" or "lat,lng"; raises PlaceNotFound otherwise."""
+    """The point named by a ZIP, ZIP+4, a city or "lat,lng"; raises PlaceNotFound otherwise.
+
+    A city may come with its state's code or full name, or alone (any case); alone, a
+    name several states share raises AmbiguousPlace listing them.
+    """
     cleaned = (text or "").strip()
     if not cleaned:
         raise PlaceNotFound(f"Tell us where to search from. {_HOW_TO_ENTER}")
@@ -87,12 +128,17 @@ def resolve_place(text: str) -> Origin:
     by_coordinates = _parse_lat_lng(cleaned)
     if by_coordinates is not None:
         return by_coordinates
-    by_city = _city_state(cleaned)
+    by_city = _by_city(cleaned)
     if by_city is not None:
         return by_city
-    if _CITY_STATE_RE.match(cleaned):
+    if "," in cleaned or _CITY_STATE_RE.match(cleaned):
         raise PlaceNotFound(f'We could not find "{cleaned[:80]}". Check the spelling of the city and state.')
     raise PlaceNotFound(f'We could not understand "{cleaned[:80]}". {_HOW_TO_ENTER}')
+
+
+def names_coordinates(text: str) -> bool:
+    """Whether the text is a "latitude,longitude" pair (what "Use my location" sends)."""
+    return _LAT_LNG_RE.match((text or "").strip()) is not None
 
 
 def earth_radius_km(lat: float) -> float:

@@ -10,7 +10,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from directory.geo import KM_PER_MILE, Origin, PlaceNotFound, resolve_place
+from directory.geo import KM_PER_MILE, AmbiguousPlace, Origin, PlaceNotFound, resolve_place
 from directory.models import Condition, Language, PracticeLocation, Procedure, Provider
 
 MAX_RADIUS = 250
@@ -55,7 +55,10 @@ class ProviderSearchSerializer(serializers.Serializer):
 
     near = serializers.CharField(
         max_length=200,
-        help_text='Where to search from: a 5-digit ZIP code, "City, ST" or "latitude,longitude".',
+        help_text=(
+            'Where to search from: a 5-digit ZIP code, a city ("City, ST", "City, State", or the city '
+            'alone; a name several states share is a 400 listing them) or "latitude,longitude".'
+        ),
         error_messages={
             "required": 'Tell us where to search from: a ZIP code, "City, ST" or "latitude,longitude".',
             "blank": 'Tell us where to search from: a ZIP code, "City, ST" or "latitude,longitude".',
@@ -104,10 +107,15 @@ class ProviderSearchSerializer(serializers.Serializer):
         # caller changes a field's arguments, validators or choices in place.
         return {name: copy.copy(field) for name, field in self._declared_fields.items()}
 
+    # Set when ``near`` was a city name alone that several states have.
+    ambiguous_place: AmbiguousPlace | None = None
+
     def validate_near(self, value: str) -> Origin:
         try:
             return resolve_place(value)
         except PlaceNotFound as error:
+            if isinstance(error, AmbiguousPlace):
+                self.ambiguous_place = error
             raise serializers.ValidationError(str(error)) from error
 
     def validate_radius(self, value: float) -> float:

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from directory.forms import SEARCH_FIELDS, ListingReportForm, ProviderSearchForm
-from directory.geo import Origin
+from directory.geo import Origin, names_coordinates
 from directory.models import PracticeLocation, Provider
 from directory.selectors import condition_list, procedure_list, provider_by_npi, providers_near
 from directory.serializers import UNITS_IN_KM
@@ -50,7 +50,8 @@ def find(request: HttpRequest) -> HttpResponse:
     if not form.is_bound:
         return render(request, "directory/find.html", _find_context(form))
     if not form.is_valid():
-        return render(request, "directory/find.html", _find_context(form), status=400)
+        context = _find_context(form) | {"place_choices": _place_choice_links(request, form.place_choices)}
+        return render(request, "directory/find.html", context, status=400)
 
     units = form.search.validated_data["units"]
     paginator = Paginator(providers_near(**form.search.providers_near_kwargs()), RESULTS_PER_PAGE)
@@ -68,6 +69,7 @@ def find(request: HttpRequest) -> HttpResponse:
     context = _find_context(form) | {
         "searched": True,
         "origin": form.search.validated_data["near"],
+        "near_you": names_coordinates(form.search_params()["near"]),
         "units": units,
         "page": page,
         "results": results,
@@ -84,6 +86,17 @@ def _is_search(request: HttpRequest) -> bool:
 
 def _find_context(form: ProviderSearchForm) -> dict[str, Any]:
     return {"form": form}
+
+
+def _place_choice_links(request: HttpRequest, choices: tuple[str, ...]) -> list[dict[str, str]]:
+    """The same search from each place the typed city could mean, first page."""
+    links = []
+    for label in choices:
+        query = request.GET.copy()
+        query["near"] = label
+        query.pop("page", None)
+        links.append({"label": label, "url": "?" + query.urlencode()})
+    return links
 
 
 def _map_config(origin: Origin) -> dict[str, Any]:

@@ -289,3 +289,24 @@ def test_results_and_profiles_say_exactly_what_their_declared_fields_say():
     for location in provider_by_npi(hit.npi).locations.all():
         detail = PracticeLocationSerializer(location)
         assert detail.data == serializers.ModelSerializer.to_representation(detail, location)
+
+
+def test_a_city_name_several_states_share_is_a_400_on_near_listing_the_choices(api_client):
+    response = search(api_client, near="kansas city")
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "near": [
+            "There is a Kansas City in 2 states. Which one do you mean? Kansas City, KS; Kansas City, MO."
+        ]
+    }
+
+
+def test_a_city_with_its_state_in_full_and_in_any_case_is_searched_from_that_city(api_client):
+    ProviderFactory(locations=[location_miles_north_of_denver(3)])
+
+    response = search(api_client, near="denver, colorado")
+
+    assert response.status_code == 200
+    assert response.json()["origin"]["label"] == "Denver, CO"
+    assert response.json()["count"] == 1

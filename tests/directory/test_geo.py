@@ -12,6 +12,7 @@ from geopy.distance import geodesic
 from directory import geo, places
 from directory.geo import (
     KM_PER_MILE,
+    AmbiguousPlace,
     Origin,
     PlaceNotFound,
     bounding_box,
@@ -20,6 +21,7 @@ from directory.geo import (
     lat_band,
     lat_bands,
     min_closeness,
+    names_coordinates,
     resolve_place,
     unit_vector,
     zip_centroid,
@@ -47,6 +49,45 @@ def test_city_and_state_resolve_to_the_centre_of_the_city_zips_in_any_case():
     assert origin.lng == pytest.approx(-104.98, abs=0.1)
 
 
+@pytest.mark.parametrize(
+    "text", ["chicago", "CHICAGO", "Chicago, Illinois", "chicago illinois", "Chicago IL", " chicago ,  il "]
+)
+def test_a_city_resolves_in_any_case_with_its_state_code_its_state_name_or_alone(text):
+    assert resolve_place(text) == resolve_place("Chicago, IL")
+    assert resolve_place(text).label == "Chicago, IL"
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("Kansas City Missouri", "Kansas City, MO"),
+        ("kansas city, kansas", "Kansas City, KS"),
+        ("New York New York", "New York, NY"),
+        ("Washington, District of Columbia", "Washington, DC"),
+        ("san juan, puerto rico", "San Juan, PR"),
+    ],
+)
+def test_full_state_names_pick_the_city_in_that_state(text, label):
+    assert resolve_place(text).label == label
+
+
+def test_a_city_alone_that_several_states_have_asks_which_one_listing_them():
+    with pytest.raises(AmbiguousPlace) as raised:
+        resolve_place("springfield")
+
+    assert len(raised.value.choices) == 24
+    assert raised.value.choices[:3] == ["Springfield, AR", "Springfield, CO", "Springfield, GA"]
+    assert "Springfield, IL" in raised.value.choices
+    assert str(raised.value).startswith("There is a Springfield in 24 states. Which one do you mean?")
+    assert "Springfield, MO" in str(raised.value)
+
+
+def test_only_coordinates_count_as_a_location_from_the_device():
+    assert names_coordinates("41.88,-87.63")
+    assert not names_coordinates("Chicago, IL")
+    assert not names_coordinates("60601")
+
+
 def test_latitude_longitude_pair_is_taken_as_given():
     assert resolve_place("40.7, -74.0") == Origin(lat=40.7, lng=-74.0, label="40.70000, -74.00000")
 
@@ -60,6 +101,7 @@ def test_latitude_longitude_pair_is_taken_as_given():
         ("0,-180.01", "between -180 and 180"),
         ("00000", "could not find the ZIP code 00000"),
         ("Atlantis, ZZ", 'could not find "Atlantis, ZZ"'),
+        ("Chicago, Ilinois", 'could not find "Chicago, Ilinois"'),
         ("somewhere nice", "Enter a 5-digit ZIP code"),
         ("1234", "Enter a 5-digit ZIP code"),
         ("", "Tell us where to search from"),
