@@ -118,7 +118,7 @@ class _CentroidCache:
             started = time.monotonic()
             self._by_zip5[zip5] = zip_centroid(zip5)
             if len(self._by_zip5) == 1:
-                # The first lookup loads the offline ZIP table: a one-off cost, not the file's.
+                # The first lookup opens the place index: a one-off cost, not the file's.
                 self.first_lookup_seconds = time.monotonic() - started
         return self._by_zip5[zip5]
 

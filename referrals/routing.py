@@ -1,4 +1,4 @@
-"""Which practice a referral goes to: the ranked shortlist of candidates (DESIGN.md section 6).
+"""Which practice a referral goes to: the ranked shortlist of candidates (docs/workflow.md).
 
 Distances come from the directory's own search (``practices_near``); this module only
 filters, counts workload and ranks.

@@ -148,7 +148,7 @@ _SOURCE_PATIENT_PAGE = (
     "ACP/APS 2007 (Chou, Ann Intern Med 147:478); ACR Appropriateness Criteria Low Back Pain (2021)"
 )
 
-# Checked top to bottom; the first match decides. DESIGN.md section 5 is the contract for this table.
+# Checked top to bottom; the first match decides. docs/triage.md is the contract for this table.
 RULES: tuple[Rule, ...] = (
     Rule(
         "bladder_or_bowel_difficulty",

@@ -1,4 +1,4 @@
-"""POST /api/v1/triage/assessments/ against the contract in DESIGN.md section 4."""
+"""POST /api/v1/triage/assessments/ against its contract in docs/triage.md."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The red-flag rules against DESIGN.md section 5, checked without a database."""
+"""The red-flag rules against their contract in docs/triage.md, checked without a database."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from triage.rules import (
     assess_red_flags,
 )
 
-# An independent reading of DESIGN.md's table, written out by hand so a slip in the rule
+# An independent reading of docs/triage.md's table, written out by hand so a slip in the rule
 # table cannot hide itself by also being in the oracle.
 ORACLE_RISK_FACTORS = {
     "recent_trauma",
