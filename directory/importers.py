@@ -79,7 +79,7 @@ class NppesImportSummary:
         rate = self.rows_read / working if working > 0 else 0.0
         lines = [
             f"NPPES import finished in {self.seconds:.1f} s ({rate:,.0f} rows/s, "
-            f"not counting {self.setup_seconds:.1f} s loading the ZIP table)",
+            f"not counting {self.setup_seconds:.1f} s for the first place lookup)",
             f"rows read: {self.rows_read:,}",
             f"kept: {self.kept:,}",
             f"created: {self.created:,}",

@@ -8,7 +8,7 @@ second must change nothing.
 
 Figures printed per run:
 - rows/s as the importer reports it: scanning, parsing and database writes, after
-  the one-off load of the offline ZIP table;
+  the first place lookup;
 - rows/s over the wall-clock time of the whole command, Python and Django start-up
   included;
 - peak memory: the maximum resident set size (``ru_maxrss`` from ``wait4``) of the

@@ -123,7 +123,7 @@ def measure(zips: list[str], requests: int, seed: int, radius: float) -> dict[st
         assert response.status_code == 200, (url, response.status_code, response.content[:300])
         return elapsed, response
 
-    # Warm connections, the ZIP table and the database's pages, as a server answering
+    # Warm connections, the place index and the database's pages, as a server answering
     # searches all day has them: this host's kernel drops file pages left idle for a few
     # minutes, and a first search in each region then waits on the disk.
     for zip_code in rng.sample(warm_up, min(len(warm_up), WARM_UP_SEARCHES)):
