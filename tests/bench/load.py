@@ -273,11 +273,10 @@ def drive(
 def print_table(args: argparse.Namespace, results: dict[str, dict[str, Any]], cache: str) -> int:
     """Prints the table; returns the total number of failed requests."""
     print()
-    cached = f"cached {args.search_cache} s" if args.search_cache else "not cached"
     print(
         f"{args.locations:,} locations, PostgreSQL, gunicorn {args.workers} workers on 127.0.0.1, "
         f"{args.users} back-to-back locust users, {args.seconds} s per endpoint, "
-        f"cache {cache.split(':')[0]}, search answers {cached}"
+        f"cache {cache.split(':')[0]}"
     )
     print(
         f"{'endpoint':<12} {'requests':>9} {'req/s':>8} {'p50 ms':>7} {'p95 ms':>7} {'errors':>7}"
