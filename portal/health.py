@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import caches
 from django.db import DatabaseError, connection
 from django.db.models import Min
 from django.http import HttpRequest, JsonResponse
@@ -23,6 +25,13 @@ def database_status() -> str:
     except DatabaseError:
         return "down"
     return "ok"
+
+
+def cache_status() -> str:
+    """ "ok" when the shared cache keeps a value, else "down" (rate limits then let everyone through)."""
+    probe = uuid.uuid4().hex
+    caches["default"].set("health-probe", probe, 10)
+    return "ok" if caches["default"].get("health-probe") == probe else "down"
 
 
 def broker_status() -> str:
@@ -50,8 +59,15 @@ def oldest_pending_notification_seconds() -> float | None:
 @never_cache
 @require_GET
 def health(request: HttpRequest) -> JsonResponse:
-    """200 when the database and broker are up and no notification waits too long; else 503."""
-    report: dict[str, Any] = {"database": database_status(), "broker": broker_status()}
+    """200 when the database and broker are up and no notification waits too long; else 503.
+
+    A cache that is down is reported but keeps the status 200: pages still answer without it.
+    """
+    report: dict[str, Any] = {
+        "database": database_status(),
+        "broker": broker_status(),
+        "cache": cache_status(),
+    }
     age = oldest_pending_notification_seconds() if report["database"] == "ok" else None
     report["oldest_pending_notification_seconds"] = age
     healthy = (

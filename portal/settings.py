@@ -9,6 +9,8 @@ from urllib.parse import urlsplit
 
 import environ
 
+from portal.caching import cache_settings
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -278,7 +280,10 @@ MAP_TILE_URL = env.str("MAP_TILE_URL", default="https://tile.openstreetmap.org/{
 # at Redis (e.g. redis://127.0.0.1:6379/1) so every web process counts together; the
 # embedded mode is one process, where an in-memory cache is enough; behind HTTPS (production)
 # the rate-limit check's complaint about such a cache stands.
-CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+# An unreachable Redis is logged and the request goes on without it (portal/caching.py).
+CACHES = {"default": cache_settings(env.str("CACHE_URL", default="locmemcache://"))}
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+RATELIMIT_FAIL_OPEN = True
 if CACHES["default"]["BACKEND"].endswith("LocMemCache") and not SECURE_SSL_REDIRECT:
     SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
 
