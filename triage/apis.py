@@ -7,12 +7,12 @@ from typing import Any
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import UnsupportedMediaType
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from portal.parsers import JSONParser
 from triage.models import Assessment
 from triage.rules import ANSWER_KEYS
 from triage.serializers import AssessmentRequestSerializer, AssessmentResultSerializer
