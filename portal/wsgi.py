@@ -11,9 +11,13 @@ import os
 
 from django.core.wsgi import get_wsgi_application
 
+from portal.secret_key import require_real_secret_key
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
 application = get_wsgi_application()
+# With DEBUG off, no web process serves with a missing or development SECRET_KEY.
+require_real_secret_key()
 
 # The first request must not wait for imports: load the views as the process starts
 # (in gunicorn's master with --preload, so every worker starts with them).

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import secrets
 import shutil
 import socket
 import subprocess
@@ -9,6 +11,10 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
+
+# Benchmarks run the portal with DEBUG off, which needs a real key: a throwaway one per run,
+# inherited by the servers and workers they start.
+os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
 
 
 def percentile(samples: list[float], fraction: float) -> float:

@@ -9,6 +9,7 @@ and write mail through ``tests.services.mail.JsonFileBackend`` into a folder the
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -34,6 +35,8 @@ from tests.triage.factories import answers_with
 
 ROOT = Path(__file__).resolve().parents[2]
 CELERY = str(Path(sys.executable).with_name("celery"))
+# Workers run with DEBUG off, which needs a real key; they sign nothing the tests read back.
+WORKER_SECRET_KEY = secrets.token_urlsafe(50)
 
 
 def free_port() -> int:
@@ -182,6 +185,7 @@ class Workers:
             **os.environ,
             "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}",
             "CELERY_BROKER_URL": self.broker_url,
+            "SECRET_KEY": WORKER_SECRET_KEY,
             "EMAIL_BACKEND": "tests.services.mail.JsonFileBackend",
             "TEST_EMAIL_DIR": str(self.mail_dir),
             "NOTIFICATION_LEASE_SECONDS": "4",
