@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers
 from django_ratelimit.core import get_usage
+from ipware import get_client_ip
 
 # Public endpoints that anyone can call without signing in, by (URL name, method), and the
 # PUBLIC_RATE_LIMITS group whose rate applies. Pages and their API twins share a group, so a
@@ -30,15 +31,25 @@ TOO_MANY_REQUESTS = "Too many requests from your address. Please wait a minute a
 
 
 def client_address(request: HttpRequest) -> str:
-    """The client's IP address from ``RATE_LIMIT_CLIENT_ADDRESS_HEADER`` (the first, for a list).
+    """The client's IP address, as the rate limits and the login lockout count it.
 
-    A missing or malformed value (a forged X-Forwarded-For, say) gives ``UNKNOWN_CLIENT``
-    instead of an error, so a bad header can never turn a public page into a 500.
+    With ``TRUSTED_PROXY_COUNT`` proxies in front of the portal, each appending the address
+    it was reached from to X-Forwarded-For, the client is the right-most entry that none of
+    them vouches for (django-ipware); entries a client writes itself are further left and
+    never read. Without trusted proxies, or with too short a chain, it is the socket address.
+    A malformed value gives ``UNKNOWN_CLIENT``: a bad header never turns a page into a 500.
     """
-    raw = request.META.get(settings.RATE_LIMIT_CLIENT_ADDRESS_HEADER, "")
-    candidate = str(raw).split(",")[0].strip()
+    candidate = None
+    if settings.TRUSTED_PROXY_COUNT > 0:
+        candidate, _routable = get_client_ip(
+            request,
+            proxy_order="left-most",
+            proxy_count=settings.TRUSTED_PROXY_COUNT - 1,  # ipware counts the proxies after the client
+            request_header_order=["HTTP_X_FORWARDED_FOR"],
+            strict=False,
+        )
     try:
-        return str(ipaddress.ip_address(candidate))
+        return str(ipaddress.ip_address(candidate or request.META.get("REMOTE_ADDR", "")))
     except ValueError:
         return UNKNOWN_CLIENT
 

@@ -306,7 +306,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # The address a login attempt counts against: the same one the public rate limits use,
-# so behind a proxy (RATE_LIMIT_CLIENT_ADDRESS_HEADER) every client is not one address.
+# so behind a proxy (TRUSTED_PROXY_COUNT) every client is not one address.
 AXES_CLIENT_IP_CALLABLE = "portal.middleware.client_address"
 
 # Clinicians and office staff are signed out after 15 minutes without a request: every
@@ -341,8 +341,10 @@ PUBLIC_RATE_LIMITS = {
     "listing_report": env.str("RATE_LIMIT_LISTING_REPORT", default="10/h"),
 }
 RATELIMIT_USE_CACHE = "default"
-# Behind a proxy, name the request header that carries the client address (e.g. HTTP_X_REAL_IP).
-RATE_LIMIT_CLIENT_ADDRESS_HEADER = env.str("RATE_LIMIT_CLIENT_ADDRESS_HEADER", default="REMOTE_ADDR")
+# How many reverse proxies in front of the portal append to X-Forwarded-For (0: clients
+# connect directly and the header is ignored). Rate limits and the login lockout both count by
+# the address this gives (portal.middleware.client_address).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 RATELIMIT_IP_META_KEY = "portal.middleware.client_address"
 
 # Responses under these paths may carry patient or symptom data: never cached anywhere.

@@ -105,14 +105,14 @@ def test_failed_logins_below_the_limit_are_forgotten_after_a_success(
 def test_behind_a_proxy_the_lock_holds_per_client_address_not_per_proxy(
     client: Client, staff_member: Any, settings: Any
 ) -> None:
-    settings.RATE_LIMIT_CLIENT_ADDRESS_HEADER = "HTTP_X_REAL_IP"
+    settings.TRUSTED_PROXY_COUNT = 1
 
     def through_proxy(password: str, address: str) -> Any:
         return client.post(
             "/accounts/login/",
             {"username": "staff.lakeside", "password": password},
             REMOTE_ADDR="10.0.0.2",
-            HTTP_X_REAL_IP=address,
+            HTTP_X_FORWARDED_FOR=address,
         )
 
     statuses = [through_proxy("wrong", "203.0.113.7").status_code for _ in range(5)]

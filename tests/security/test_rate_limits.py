@@ -104,15 +104,18 @@ def test_a_request_without_a_readable_address_is_limited_not_broken(client: Clie
     assert codes == [201, 201, 429]
 
 
-def test_the_client_address_header_is_configurable_for_a_proxy(client: Client, settings: Any) -> None:
-    settings.RATE_LIMIT_CLIENT_ADDRESS_HEADER = "HTTP_X_REAL_IP"
+def test_behind_a_trusted_proxy_the_limit_counts_the_address_it_forwards(
+    client: Client, settings: Any
+) -> None:
+    settings.TRUSTED_PROXY_COUNT = 1
 
     def check_from(address: str) -> int:
         return client.post(
             "/api/v1/triage/assessments/",
             SELF_CHECK_BODY,
             content_type="application/json",
-            HTTP_X_REAL_IP=address,
+            REMOTE_ADDR="10.0.0.2",
+            HTTP_X_FORWARDED_FOR=address,
         ).status_code
 
     assert [check_from("203.0.113.7") for _ in range(3)] == [201, 201, 429]
