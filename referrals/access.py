@@ -67,6 +67,17 @@ def staff_practice_ids(user: AnyUser) -> frozenset[int]:
     return frozenset(PracticeMembership.objects.filter(user_id=user.pk).values_list("practice_id", flat=True))
 
 
+def may_refer(user: AnyUser) -> bool:
+    """True when ``user`` may submit referrals: a signed-in clinician, never IR office staff.
+
+    Office staff receive referrals (they hold an admin login or a practice membership);
+    referring is the primary-care clinician's job.
+    """
+    if not user.is_authenticated or not user.is_active or user.is_staff:
+        return False
+    return not staff_practice_ids(user)
+
+
 def roles_of(user: AnyUser, referral: Referral, practice_ids: frozenset[int] | None = None) -> set[Role]:
     """The roles ``user`` holds towards ``referral``."""
     if not user.is_authenticated or not user.is_active:

@@ -342,8 +342,11 @@ def referral_submit(
     """Screen, store and route a new referral; a retry with the same key returns the first one.
 
     Emergencies are stored as ``emergency_redirect`` and never routed. Raises
-    ``InvalidInput`` (nothing saved) or ``IdempotencyConflict``.
+    ``ActionForbidden`` for anyone but a clinician, ``InvalidInput`` (nothing saved) or
+    ``IdempotencyConflict``.
     """
+    if not access.may_refer(clinician):
+        raise ActionForbidden("Only referring clinicians submit referrals; IR office staff receive them.")
     replay = _replay(clinician=clinician, idempotency_key=idempotency_key, fingerprint=fingerprint)
     if replay is not None:
         return replay

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import InvalidPage, Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
@@ -21,7 +22,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from referrals import selectors, services
-from referrals.access import allowed_actions
+from referrals.access import allowed_actions, may_refer
 from referrals.audit import audit_record, audit_record_many
 from referrals.forms import CancelForm, ReferralForm
 from referrals.models import AuditLogEntry, Referral
@@ -70,6 +71,8 @@ def referral_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def referral_new(request: HttpRequest) -> HttpResponse:
+    if not may_refer(request.user):
+        raise PermissionDenied("Only referring clinicians submit referrals; IR office staff receive them.")
     form = ReferralForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:

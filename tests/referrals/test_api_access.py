@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.test import Client
 from rest_framework.test import APIClient
 
 from referrals.models import AuditLogEntry, Referral
 from tests.directory.factories import PracticeFactory
 from tests.referrals.factories import ReferralFactory, StaffFactory, UserFactory
+from tests.referrals.test_api_submit import body as submission_body
 
 pytestmark = pytest.mark.django_db
 
@@ -123,3 +125,25 @@ def test_the_referrer_and_the_practice_can_both_read_the_referral(world: dict[st
 
 def test_anonymous_cannot_list_referrals() -> None:
     assert APIClient().get("/api/v1/referrals/").status_code in (401, 403)
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [("clinician_a", 201), ("staff_1", 403), ("staff_2", 403), ("superuser", 403), ("anonymous", 403)],
+)
+def test_only_clinicians_submit_referrals(world: dict[str, Any], role: str, expected: int) -> None:
+    api = client_for(world["people"][role])
+    before = Referral.objects.count()
+
+    response = api.post("/api/v1/referrals/", submission_body(), format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+
+    assert response.status_code == expected, response.json()
+    assert Referral.objects.count() == before + (1 if expected == 201 else 0)
+
+
+def test_office_staff_are_refused_the_referral_form(world: dict[str, Any]) -> None:
+    client = Client()
+    client.force_login(world["people"]["staff_1"])
+
+    assert client.get("/referrals/new/").status_code == 403
+    assert client.post("/referrals/new/", {}).status_code == 403
