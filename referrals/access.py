@@ -107,6 +107,20 @@ def may_see(user: AnyUser, referral: Referral, practice_ids: frozenset[int] | No
     return bool(roles & {Role.REFERRER, Role.PRACTICE_STAFF, Role.SUPERUSER})
 
 
+# How IR office staff see a practice other than their own on a referral's timeline.
+ANOTHER_PRACTICE = "another practice"
+
+
+def sees_every_practice(
+    user: AnyUser, referral: Referral, practice_ids: frozenset[int] | None = None
+) -> bool:
+    """True when ``user`` may know which other practices had ``referral``, why they declined,
+    what they wrote and how busy they are: the referrer, coordinators (who route by hand) and
+    superusers. IR office staff see any other practice only as "another practice".
+    """
+    return bool(roles_of(user, referral, practice_ids) & {Role.REFERRER, Role.ROUTER, Role.SUPERUSER})
+
+
 def is_allowed(action: Action, *, roles: Collection[Role], status: str) -> bool:
     """True when someone holding ``roles`` may take ``action`` on a referral in ``status``."""
     rule = RULES[action]

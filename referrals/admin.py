@@ -27,6 +27,7 @@ import directory.admin as directory_admin
 from directory.models import ListingReport, Practice, PracticeLocation, Provider
 from directory.services import location_mark_verified
 from referrals import routing, selectors, services
+from referrals.access import ANOTHER_PRACTICE
 from referrals.admin_forms import AppointmentInlineForm, CompleteForm, DeclineForm, RouteByHandForm
 from referrals.admin_scoping import (
     ALL_PRACTICES,
@@ -95,14 +96,15 @@ class ReferralEventInline(admin.TabularInline):
     extra = 0
     can_delete = False
     fields = ("created_at", "kind", "change", "actor", "practice", "reason", "comment")
-    readonly_fields = (*fields, "where")
+    readonly_fields = (*fields, "where", "actor_here", "reason_here", "comment_here")
     ordering = ["created_at", "id"]
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         if practice_ids_for(request) is None:
             return self.fields
-        # An office sees that the referral was elsewhere before, not which competitor had it.
-        return [("where" if name == "practice" else name) for name in self.fields]
+        # An office sees that the referral was elsewhere before, not which competitor had it,
+        # who acted there, why it declined or what it wrote.
+        return [OFFICE_VIEW_FIELDS.get(name, name) for name in self.fields]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[ReferralEvent]:
         return super().get_queryset(request).select_related("actor", "practice", "referral")
@@ -123,7 +125,33 @@ class ReferralEventInline(admin.TabularInline):
     def where(self, event: ReferralEvent) -> str:
         if event.practice is None:
             return ""
-        return event.practice.name if event.practice_id == event.referral.practice_id else "another practice"
+        return ANOTHER_PRACTICE if _elsewhere(event) else event.practice.name
+
+    @admin.display(description="actor")
+    def actor_here(self, event: ReferralEvent) -> str:
+        return "" if event.actor is None or _elsewhere(event) else str(event.actor)
+
+    @admin.display(description="reason")
+    def reason_here(self, event: ReferralEvent) -> str:
+        return "" if _elsewhere(event) else event.get_reason_display()
+
+    @admin.display(description="comment")
+    def comment_here(self, event: ReferralEvent) -> str:
+        return "" if _elsewhere(event) else event.comment
+
+
+# The timeline columns an office sees in place of those that could name another practice.
+OFFICE_VIEW_FIELDS = {
+    "practice": "where",
+    "actor": "actor_here",
+    "reason": "reason_here",
+    "comment": "comment_here",
+}
+
+
+def _elsewhere(event: ReferralEvent) -> bool:
+    """True when ``event`` happened at a practice other than the one holding the referral now."""
+    return event.practice_id is not None and event.practice_id != event.referral.practice_id
 
 
 class AppointmentInline(OfficeScopedInline):

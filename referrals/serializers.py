@@ -9,7 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from directory.models import Condition, Practice, PracticeLocation, Procedure, Provider
-from referrals.access import allowed_actions
+from referrals.access import ANOTHER_PRACTICE, allowed_actions, sees_every_practice
 from referrals.models import Appointment, FollowUp, Patient, Referral, ReferralEvent
 from referrals.selectors import referral_latest_shortlist
 from referrals.services import patient_input_errors
@@ -215,6 +215,16 @@ class EventOutSerializer(serializers.ModelSerializer[ReferralEvent]):
             return None
         return event.actor.get_full_name() or event.actor.get_username()
 
+    def to_representation(self, event: ReferralEvent) -> dict[str, Any]:
+        """The event; for office staff (``office_view`` in the context) without other practices'
+        names, people, reasons, comments or the shortlist's workloads."""
+        data = dict(super().to_representation(event))
+        if self.context.get("office_view"):
+            data["shortlist"] = []
+            if event.practice_id is not None and event.practice_id != self.context["current_practice_id"]:
+                data.update(practice=ANOTHER_PRACTICE, actor=None, reason="", comment="")
+        return data
+
 
 class AppointmentOutSerializer(serializers.ModelSerializer[Appointment]):
     provider = serializers.CharField(source="provider.display_name", allow_null=True, default=None)
@@ -276,6 +286,12 @@ class ReferralDetailSerializer(_ReferralBaseSerializer):
     follow_ups = FollowUpOutSerializer(many=True)
     timeline = EventOutSerializer(many=True, source="events")
     allowed_actions = serializers.SerializerMethodField()
+
+    def to_representation(self, referral: Referral) -> dict[str, Any]:
+        # Nested event serializers read these from the shared context.
+        self.context["office_view"] = not sees_every_practice(self.context["user"], referral)
+        self.context["current_practice_id"] = referral.practice_id
+        return dict(super().to_representation(referral))
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_allowed_actions(self, referral: Referral) -> list[str]:

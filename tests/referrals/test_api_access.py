@@ -5,9 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.test import Client
+from django.urls import reverse
 from rest_framework.test import APIClient
 
+from referrals import services
+from referrals.demo import staff_group
 from referrals.models import AuditLogEntry, Referral
 from tests.directory.factories import PracticeFactory
 from tests.referrals.factories import ReferralFactory, StaffFactory, UserFactory
@@ -147,3 +151,80 @@ def test_office_staff_are_refused_the_referral_form(world: dict[str, Any]) -> No
 
     assert client.get("/referrals/new/").status_code == 403
     assert client.post("/referrals/new/", {}).status_code == 403
+
+
+# --- Another practice's decline, seen from the next practice ------------------------------
+
+LAKESIDE_COMMENT = "Dr. Lake is away until March; our spine list is full."
+
+
+@pytest.fixture
+def declined_at_lakeside(submit: Any, near_staff: Any, far_staff: Any) -> Referral:
+    """Routed to Lakeside (nearest), declined there with a comment, now pending at Summit."""
+    referral = submit()
+    assert referral.practice.name == "Lakeside Spine and Vascular"
+    services.referral_decline(referral=referral, user=near_staff, reason="capacity", comment=LAKESIDE_COMMENT)
+    referral.refresh_from_db()
+    assert referral.practice.name == "Summit Interventional Radiology"
+    return referral
+
+
+def coordinator() -> Any:
+    user = UserFactory.create(username="coordinator")
+    user.user_permissions.add(Permission.objects.get(codename="route_referral_by_hand"))
+    return user
+
+
+def test_the_next_practice_sees_the_first_only_as_another_practice(
+    declined_at_lakeside: Referral, far_staff: Any
+) -> None:
+    response = client_for(far_staff).get(f"/api/v1/referrals/{declined_at_lakeside.public_id}/")
+
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "Lakeside" not in text
+    assert LAKESIDE_COMMENT not in text
+    assert "staff.near" not in text
+    declined = next(event for event in response.json()["timeline"] if event["kind"] == "declined")
+    assert (declined["practice"], declined["reason"], declined["comment"]) == ("another practice", "", "")
+    assert all(event["shortlist"] == [] for event in response.json()["timeline"])
+
+
+@pytest.mark.parametrize("who", ["referrer", "superuser", "coordinator"])
+def test_the_referrer_superusers_and_coordinators_still_see_every_practice(
+    declined_at_lakeside: Referral, clinician: Any, who: str
+) -> None:
+    viewer = {
+        "referrer": lambda: clinician,
+        "superuser": lambda: UserFactory.create(is_superuser=True, is_staff=True),
+        "coordinator": coordinator,
+    }[who]()
+    if who == "coordinator":  # coordinators see the referrals waiting to be routed by hand
+        Referral.objects.filter(pk=declined_at_lakeside.pk).update(status=Referral.Status.UNROUTABLE)
+
+    timeline = (
+        client_for(viewer).get(f"/api/v1/referrals/{declined_at_lakeside.public_id}/").json()["timeline"]
+    )
+
+    declined = next(event for event in timeline if event["kind"] == "declined")
+    assert declined["practice"] == "Lakeside Spine and Vascular"
+    assert (declined["reason"], declined["comment"]) == ("capacity", LAKESIDE_COMMENT)
+    routed = next(event for event in timeline if event["kind"] == "routed")
+    assert {entry["practice_name"] for entry in routed["shortlist"]} >= {"Lakeside Spine and Vascular"}
+
+
+def test_the_next_practice_sees_no_trace_of_the_first_in_the_admin(
+    declined_at_lakeside: Referral, far_staff: Any
+) -> None:
+    far_staff.groups.add(staff_group())
+    client = Client()
+    client.force_login(far_staff)
+
+    page = client.get(reverse("admin:referrals_referral_change", args=[declined_at_lakeside.pk]))
+
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "another practice" in html
+    assert "Lakeside" not in html
+    assert "our spine list is full" not in html
+    assert "staff.near" not in html
