@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -25,7 +26,8 @@ print(json.dumps({
 
 
 def test_starting_the_wsgi_application_loads_the_views_and_opens_the_place_index():
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings"}
+    # With DEBUG off a web process needs a real secret key to start at all.
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings", "SECRET_KEY": secrets.token_urlsafe(50)}
     done = subprocess.run(  # noqa: S603 -- our own interpreter and code
         [sys.executable, "-c", PROBE], env=env, cwd=ROOT, capture_output=True, text=True, check=True
     )
