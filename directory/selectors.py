@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, overload
 
-from django.db.models import F, FloatField, Prefetch, Q, QuerySet, Value, Window
+from django.db.models import Exists, F, FloatField, OuterRef, Prefetch, Q, QuerySet, Value, Window
 from django.db.models.expressions import CombinedExpression
 from django.db.models.functions import RowNumber
 from django.db.models.lookups import GreaterThanOrEqual
@@ -70,28 +70,28 @@ def _float(value: float) -> Value:
     return Value(value, output_field=FloatField())
 
 
-def listed_providers(
+def _listed_with(
+    rows: QuerySet[Any],
     *,
-    procedure: str | None = None,
-    condition: str | None = None,
-    accepting: bool | None = None,
-    language: str | None = None,
-) -> QuerySet[Provider]:
-    """Listed providers offering ``procedure``, treating ``condition``, speaking ``language``.
+    procedure: str | None,
+    condition: str | None,
+    accepting: bool | None,
+    language: str | None,
+) -> QuerySet[Any]:
+    """``rows`` (of the provider-location table) whose provider is listed and passes the filters.
 
-    Catalog slugs and a language code; None means "any". ``accepting`` keeps only
-    providers whose list is open (True) or closed (False).
+    Catalog slugs and a language code are unique, so each join adds no rows; None means "any".
     """
-    providers = Provider.objects.filter(is_listed=True)
+    rows = rows.filter(provider__is_listed=True)
     if procedure is not None:
-        providers = providers.filter(procedures__slug=procedure)
+        rows = rows.filter(provider__procedures__slug=procedure)
     if condition is not None:
-        providers = providers.filter(conditions__slug=condition)
+        rows = rows.filter(provider__conditions__slug=condition)
     if language is not None:
-        providers = providers.filter(languages__code=language)
+        rows = rows.filter(provider__languages__code=language)
     if accepting is not None:
-        providers = providers.filter(accepting_new_patients=accepting)
-    return providers
+        rows = rows.filter(provider__accepting_new_patients=accepting)
+    return rows
 
 
 class ProviderSearch:
@@ -105,12 +105,12 @@ class ProviderSearch:
 
     def __init__(self, *, origin: Origin, rows: QuerySet[Any]) -> None:
         self._origin = origin
-        self._rows = rows
+        self._rows = rows  # provider-location rows in the circle that pass the filters
         self._count: int | None = None
 
     def count(self) -> int:
         if self._count is None:
-            self._count = self._rows.count()
+            self._count = self._rows.values("provider_id").distinct().count()
         return self._count
 
     def __len__(self) -> int:
@@ -129,12 +129,37 @@ class ProviderSearch:
             return self[index : index + 1][0]
         if index.step not in (None, 1):
             raise ValueError("A search is sliced with step 1 only.")
-        return [self._provider_at(row) for row in self._rows[index]]
+        return self._hydrate(list(self._ranked().values_list("pk", flat=True)[index]))
 
     def page(self, number: int, size: int) -> tuple[list[Any], int]:
         """(the providers on page ``number`` of ``size``, the total found); pages count from 1."""
         offset = (number - 1) * size
         return self[offset : offset + size], self.count()
+
+    def _ranked(self) -> QuerySet[Any]:
+        """Each provider's nearest row (the lower location id on a tie), nearest first, ties by name."""
+        closeness = closeness_expression(self._origin, "practicelocation__")
+        nearest_first = [closeness.desc(), F("practicelocation_id").asc()]
+        return (
+            self._rows.annotate(
+                closeness=closeness,
+                nth=Window(RowNumber(), partition_by=F("provider_id"), order_by=nearest_first),
+            )
+            .filter(Q(nth=1))
+            .order_by("-closeness", "provider__last_name", "provider__first_name", "provider__npi")
+        )
+
+    def _hydrate(self, row_ids: list[int]) -> list[Any]:
+        """The providers of these rows, in this order, at the rows' locations, with their catalog entries."""
+        rows = ProviderLocation.objects.select_related(
+            "provider", "practicelocation__practice"
+        ).prefetch_related(
+            _in_catalog_order("provider__procedures", Procedure, "offered_procedures"),
+            _in_catalog_order("provider__conditions", Condition, "treated_conditions"),
+            _in_catalog_order("provider__languages", Language, "spoken_languages"),
+        )
+        by_id = rows.in_bulk(row_ids)
+        return [self._provider_at(by_id[row_id]) for row_id in row_ids]
 
     def _provider_at(self, row: Any) -> Any:
         provider: Any = row.provider
@@ -161,33 +186,16 @@ def providers_near(
     """Listed providers with a location within ``radius_km`` of ``origin``, each once.
 
     Each at their nearest location in the radius (the lower location id on a tie), ordered
-    by distance, then last and first name, then NPI, so pages are stable. Filters as
-    ``listed_providers``; ``providers`` narrows the search further (any provider queryset).
+    by distance, then last and first name, then NPI, so pages are stable. Filters take
+    catalog slugs / a language code, None meaning "any"; ``accepting`` keeps open (True)
+    or closed (False) lists; ``providers`` narrows the search to any provider queryset.
     """
-    found = listed_providers(procedure=procedure, condition=condition, accepting=accepting, language=language)
-    if providers is not None:
-        found = found.filter(pk__in=providers.values("pk"))
-    closeness = closeness_expression(origin, "practicelocation__")
-    rows = (
-        ProviderLocation.objects.filter(within_radius(origin, radius_km, "practicelocation__"))
-        .filter(provider__in=found)
-        .annotate(
-            closeness=closeness,
-            nth=Window(
-                RowNumber(),
-                partition_by=F("provider_id"),
-                order_by=[closeness.desc(), F("practicelocation_id").asc()],
-            ),
-        )
-        .filter(Q(nth=1))  # each provider at their nearest row
-        .order_by("-closeness", "provider__last_name", "provider__first_name", "provider__npi")
-        .select_related("provider", "practicelocation__practice")
-        .prefetch_related(
-            _in_catalog_order("provider__procedures", Procedure, "offered_procedures"),
-            _in_catalog_order("provider__conditions", Condition, "treated_conditions"),
-            _in_catalog_order("provider__languages", Language, "spoken_languages"),
-        )
+    rows = ProviderLocation.objects.filter(within_radius(origin, radius_km, "practicelocation__"))
+    rows = _listed_with(
+        rows, procedure=procedure, condition=condition, accepting=accepting, language=language
     )
+    if providers is not None:
+        rows = rows.filter(Exists(providers.filter(pk=OuterRef("provider_id"))))
     return ProviderSearch(origin=origin, rows=rows)
 
 
