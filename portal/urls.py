@@ -25,6 +25,7 @@ urlpatterns = [
     path("referrals/", include("referrals.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/v1/", include(api_v1)),
+    path("fhir/", include("fhir.urls")),
     path("admin/", admin.site.urls),
     path("health/", health, name="health"),
 ]

@@ -13,7 +13,7 @@ from importlib.metadata import packages_distributions
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-RUNTIME_PACKAGES = ("portal", "directory", "triage", "referrals")
+RUNTIME_PACKAGES = ("portal", "directory", "triage", "referrals", "fhir")
 PROJECT_MODULES = {*RUNTIME_PACKAGES, "manage"}
 
 
@@ -75,6 +75,8 @@ def test_development_tools_are_not_runtime_requirements():
         "locust",
         "mypy",
         "ruff",
+        "fhir-resources",
+        "fhirpy",
     }
     assert runtime & dev_tools == set()
     assert dev_tools <= _pinned(ROOT / "requirements-dev.txt")

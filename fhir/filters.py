@@ -1,0 +1,190 @@
+"""One FilterSet per FHIR resource type: its search parameters, by their FHIR names.
+
+The CapabilityStatement is built from these (``fhir.capability``), so what a server
+declares and what it filters by cannot drift. A filter's key is the FHIR parameter name
+(``address-postalcode``, ``location.near``); adding a parameter is one entry here, one
+method if it needs one, and a test (docs/fhir.md).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from directory.models import Practice, PracticeLocation, Provider
+from directory.selectors import ProviderLocation, closeness_expression, providers_near, within_radius
+from fhir.catalog import code_system_url
+from fhir.params import LastUpdatedParam, Near, NearParam, ReferenceParam, StringParam, TokenParam
+from fhir.representations import IR_TAXONOMY, NPI_SYSTEM
+
+LAST_UPDATED = "When the resource last changed (meta.lastUpdated), with gt, ge, lt or le."
+
+
+class SearchParameters(django_filters.FilterSet):
+    """A resource type's search parameters; ``results()`` is what a valid search finds, in order."""
+
+    near_parameter = ""  # the name of the type's near parameter, if it has one
+
+    def results(self) -> Any:
+        """What the search finds, countable and sliceable."""
+        return self.qs
+
+    @property
+    def near(self) -> Near | None:
+        return self.form.cleaned_data.get(self.near_parameter) if self.near_parameter else None
+
+
+def _declare(name: str, model: type[Any], base: type[SearchParameters], params: dict[str, Any]) -> Any:
+    """A FilterSet class with ``params`` keyed by their FHIR names (not Python identifiers)."""
+    meta = type("Meta", (), {"model": model, "fields": []})
+    metaclass: Any = type(base)
+    return metaclass(name, (base,), {**params, "Meta": meta})
+
+
+def _practitioner_name(qs: QuerySet[Provider], name: str, value: str) -> QuerySet[Provider]:
+    return qs.filter(
+        Q(first_name__istartswith=value) | Q(middle_name__istartswith=value) | Q(last_name__istartswith=value)
+    )
+
+
+def _at_practice(qs: QuerySet[Provider], name: str, value: str) -> QuerySet[Provider]:
+    at_practice = ProviderLocation.objects.filter(
+        provider=OuterRef("pk"), practicelocation__practice_id=value
+    )
+    return qs.filter(Exists(at_practice))
+
+
+def _ir_specialty(code: str) -> Q:
+    return Q() if code == IR_TAXONOMY["code"] else Q(pk__in=[])
+
+
+def _unchanged(qs: QuerySet[Any], name: str, value: Any) -> QuerySet[Any]:
+    return qs  # applied by results(): the near search ranks as well as filters
+
+
+def _location_near(qs: QuerySet[PracticeLocation], name: str, value: Near) -> QuerySet[PracticeLocation]:
+    return (
+        qs.filter(within_radius(value.origin, value.radius_km))
+        .annotate(closeness=closeness_expression(value.origin))
+        .order_by("-closeness", "pk")
+    )
+
+
+def _offering(code: str) -> Exists:
+    return Exists(
+        ProviderLocation.objects.filter(
+            practicelocation=OuterRef("pk"), provider__is_listed=True, provider__procedures__slug=code
+        )
+    )
+
+
+PractitionerSearch = _declare(
+    "PractitionerSearch",
+    Provider,
+    SearchParameters,
+    {
+        "identifier": TokenParam(
+            "npi", system=NPI_SYSTEM, documentation="The NPI, with or without its system."
+        ),
+        "name": StringParam(method=_practitioner_name, documentation="The start of a given or family name."),
+        "_lastUpdated": LastUpdatedParam(documentation=LAST_UPDATED),
+    },
+)
+
+OrganizationSearch = _declare(
+    "OrganizationSearch",
+    Practice,
+    SearchParameters,
+    {
+        "name": StringParam("name", documentation="The start of the practice's name."),
+        "_lastUpdated": LastUpdatedParam(documentation=LAST_UPDATED),
+    },
+)
+
+_LOCATION_PARAMS = {
+    "near": NearParam(
+        method=_location_near,
+        documentation="latitude|longitude|distance|units (km or mi; km when omitted), nearest first.",
+    ),
+    "address-postalcode": StringParam("postal_code", documentation="The start of the ZIP code."),
+    "address-city": StringParam("city", documentation="The start of the city's name."),
+    "address-state": StringParam("state", documentation="The two-letter state."),
+    "organization": ReferenceParam(
+        "practice_id", lookup_expr="exact", target="Organization", documentation="Organization/<id>."
+    ),
+    "_lastUpdated": LastUpdatedParam(documentation="The listing's last verification, with gt, ge, lt or le."),
+}
+
+
+class _LocationSearch(SearchParameters):
+    near_parameter = "near"
+
+
+LocationSearch = _declare("LocationSearch", PracticeLocation, _LocationSearch, _LOCATION_PARAMS)
+
+HealthcareServiceSearch = _declare(
+    "HealthcareServiceSearch",
+    PracticeLocation,
+    SearchParameters,
+    {
+        "organization": _LOCATION_PARAMS["organization"],
+        "location": ReferenceParam(
+            "pk", lookup_expr="exact", target="Location", documentation="Location/<id>."
+        ),
+        "service-type": TokenParam(
+            where=_offering,
+            system=code_system_url("procedure"),
+            documentation="A procedure offered there (a code of CodeSystem/procedure).",
+        ),
+        "_lastUpdated": _LOCATION_PARAMS["_lastUpdated"],
+    },
+)
+
+
+class _PractitionerRoleSearch(SearchParameters):
+    near_parameter = "location.near"
+
+    def results(self) -> Any:
+        """Without ``location.near``, roles by name; with it, the directory search itself."""
+        near = self.near
+        if near is None:
+            return self.qs.order_by("last_name", "first_name", "npi")
+        return providers_near(origin=near.origin, radius_km=near.radius_km, providers=self.qs)
+
+
+PractitionerRoleSearch = _declare(
+    "PractitionerRoleSearch",
+    Provider,
+    _PractitionerRoleSearch,
+    {
+        "location.near": NearParam(
+            method=_unchanged,
+            documentation="Practitioners with a location within the distance, each once at the nearest, "
+            "nearest first: the same providers in the same order as /api/v1/providers/.",
+        ),
+        "specialty": TokenParam(
+            where=_ir_specialty, system=IR_TAXONOMY["system"], documentation="A NUCC taxonomy code."
+        ),
+        "procedure": TokenParam(
+            "procedures__slug",
+            system=code_system_url("procedure"),
+            own=True,
+            documentation="A procedure offered (a code of CodeSystem/procedure).",
+        ),
+        "condition": TokenParam(
+            "conditions__slug",
+            system=code_system_url("condition"),
+            own=True,
+            documentation="A condition treated (a code of CodeSystem/condition).",
+        ),
+        "practitioner.identifier": TokenParam(
+            "npi", system=NPI_SYSTEM, documentation="The practitioner's NPI, with or without its system."
+        ),
+        "organization": ReferenceParam(
+            method=_at_practice, target="Organization", documentation="Organization/<id> of any location."
+        ),
+        "_lastUpdated": LastUpdatedParam(documentation=LAST_UPDATED),
+    },
+)

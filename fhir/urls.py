@@ -1,0 +1,22 @@
+"""``/fhir/`` routes: one search and one read route per resource type the registry serves.
+
+The CapabilityStatement is read from these routes (``fhir.capability``).
+"""
+
+from django.urls import URLPattern, path
+
+from fhir import views
+from fhir.registry import RESOURCE_TYPES
+
+app_name = "fhir"
+
+urlpatterns: list[URLPattern] = [path("metadata", views.metadata, name="metadata")]
+for _name in RESOURCE_TYPES:
+    urlpatterns += [
+        path(_name, views.search, {"resource_type": _name}, name=f"search-{_name}"),
+        path(f"{_name}/<str:resource_id>", views.read, {"resource_type": _name}, name=f"read-{_name}"),
+    ]
+urlpatterns += [
+    path("<str:resource_type>", views.unknown_type),
+    path("<str:resource_type>/<str:resource_id>", views.unknown_type),
+]
