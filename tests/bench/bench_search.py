@@ -1,12 +1,15 @@
-"""Search latency at scale: /api/v1/providers/?near=<ZIP>&radius=25 beside a trivial DRF endpoint.
+"""Search latency at scale: /api/v1/providers/?near=<ZIP>&radius=25 and its FHIR twin, beside
+PostGIS doing the same work and a trivial DRF endpoint.
 
 Builds a synthetic directory (practices, locations at real ZIP centroids with a
 small jitter, providers) in a separate database, then times requests through
 Django's test client with ZIPs drawn (seeded) from the populated ones, after 1,000
 searches at other ZIPs to warm the database's pages, and prints median and p95 for
-the search and for the framework's floor: a DRF view returning 20 fixed items; then,
-for the same ZIPs, the search's count by itself (in process, uncached), the part
-that grows with the providers found.
+the search, for /fhir/PractitionerRole?location.near=<the ZIP's centroid>|25|mi, and
+for the framework's floor: a DRF view returning 20 fixed items. On PostgreSQL it also
+times, for the same ZIPs, a PostGIS query doing the search's work in the database
+alone (tests/bench/postgis_reference.py: the distinct providers within the radius,
+counted, and the first 20 by distance), installed in the benchmark's database only.
 
     python tests/bench/bench_search.py [--locations N] [--db sqlite|postgres|both]
                                        [--requests N] [--reuse]
@@ -64,6 +67,15 @@ def floor_urlpatterns() -> list[Any]:
 urlpatterns: list[Any] = []
 
 
+def resolve_place(zip_code: str) -> Any:
+    from directory.geo import resolve_place as resolve
+
+    return resolve(zip_code)
+
+
+KM_PER_MILE = 1.609344
+
+
 def build(locations: int, seed: int, reuse: bool) -> list[str]:
     from django.core.management import call_command
     from django.db import connection
@@ -104,15 +116,16 @@ def refresh_statistics(connection: Any) -> None:
     print(f"  analyzed in {time.perf_counter() - started:.1f} s", flush=True)
 
 
-def measure(zips: list[str], requests: int, seed: int, radius: float) -> dict[str, Any]:
+def measure(zips: list[str], args: argparse.Namespace) -> dict[str, Any]:
     import random
 
     from django.test import Client
 
     client = Client()
-    rng = random.Random(seed)
-    sample = [rng.choice(zips) for _ in range(requests)]
-    # Warm up on other ZIPs: a search answered from the result cache is not the one measured.
+    radius = args.radius
+    rng = random.Random(args.seed)
+    sample = [rng.choice(zips) for _ in range(args.requests)]
+    # Warm up on other ZIPs, so the measured searches do not find their own pages cached.
     measured = set(sample)
     warm_up = [zip_code for zip_code in zips if zip_code not in measured]
 
@@ -126,38 +139,43 @@ def measure(zips: list[str], requests: int, seed: int, radius: float) -> dict[st
     # Warm connections, the place index and the database's pages, as a server answering
     # searches all day has them: this host's kernel drops file pages left idle for a few
     # minutes, and a first search in each region then waits on the disk.
-    for zip_code in rng.sample(warm_up, min(len(warm_up), WARM_UP_SEARCHES)):
+    for zip_code in rng.sample(warm_up, min(len(warm_up), args.warm_up)):
         timed(f"/api/v1/providers/?near={zip_code}&radius={radius:g}")
     for _ in range(20):
         timed("/bench/floor/")
-    floor, search, counts = [], [], []
+    floor, search, fhir, counts = [], [], [], []
     for zip_code in sample:
+        origin = resolve_place(zip_code)
         floor.append(timed("/bench/floor/")[0])
         elapsed, response = timed(f"/api/v1/providers/?near={zip_code}&radius={radius:g}")
         search.append(elapsed)
         counts.append(response.json()["count"])
+        fhir.append(timed(f"/fhir/PractitionerRole?location.near={origin.lat}|{origin.lng}|{radius:g}|mi")[0])
     return {
         "floor": floor,
         "search": search,
-        "count_alone": count_alone(sample, radius),
+        "fhir": fhir,
+        **postgis_timings(sample, radius, counts),
         "counts": counts,
         "repeats": len(sample) - len(measured),
     }
 
 
-def count_alone(sample: list[str], radius: float) -> list[float]:
-    """Milliseconds of the search's count by itself (no cache, no request), for the same ZIPs."""
+def postgis_timings(sample: list[str], radius: float, counts: list[int]) -> dict[str, Any]:
+    """On PostgreSQL: PostGIS's milliseconds for the same searches, and how many counts differ."""
+    from django.db import connection
 
-    from directory.geo import KM_PER_MILE, resolve_place
-    from directory.selectors import providers_near
+    from tests.bench.postgis_reference import search
 
-    timings = []
-    for zip_code in sample:
-        search = providers_near(origin=resolve_place(zip_code), radius_km=radius * KM_PER_MILE)
-        started = time.perf_counter()
-        search.count()
-        timings.append((time.perf_counter() - started) * 1000)
-    return timings
+    if connection.vendor != "postgresql":
+        return {}
+    timings, differing = [], 0
+    for zip_code, count in zip(sample, counts, strict=True):
+        origin = resolve_place(zip_code)
+        elapsed, found, _ = search(connection, origin.lat, origin.lng, radius * KM_PER_MILE * 1000)
+        timings.append(elapsed)
+        differing += found != count
+    return {"postgis": timings, "postgis_counts_differing": differing}
 
 
 def child(args: argparse.Namespace) -> None:
@@ -173,7 +191,13 @@ def child(args: argparse.Namespace) -> None:
     settings.DEBUG = False
 
     zips = build(args.locations, args.seed, args.reuse)
-    result = measure(zips, args.requests, args.seed, args.radius)
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        from tests.bench.postgis_reference import install
+
+        print(f"  PostGIS table and index built in {install(connection):.1f} s", flush=True)
+    result = measure(zips, args)
     print("RESULT " + json.dumps(result), flush=True)
 
 
@@ -224,23 +248,37 @@ def print_table(args: argparse.Namespace, results: dict[str, dict[str, Any]]) ->
     print("-" * len(header))
     for kind, result in results.items():
         floor_p95 = percentile(result["floor"], 0.95)
-        rows = (
+        rows = [
             ("trivial DRF, 20 items", "floor"),
             ("/api/v1/providers/", "search"),
-            ("  its count alone", "count_alone"),
-        )
+            ("/fhir/PractitionerRole near", "fhir"),
+            ("PostGIS, same work (SQL)", "postgis"),
+        ]
         for name, key in rows:
+            if key not in result:
+                continue
             samples = result[key]
             p95 = percentile(samples, 0.95)
             print(
                 f"{kind:<10} {name:<28} {statistics.median(samples):>10.2f} {p95:>8.2f} "
                 f"{p95 / floor_p95:>15.1f}x"
             )
+        ratios = (
+            f"FHIR p95 / API p95 {percentile(result['fhir'], 0.95) / percentile(result['search'], 0.95):.2f}"
+        )
+        if "postgis" in result:
+            ratios += (
+                f"; API p95 / PostGIS p95 "
+                f"{percentile(result['search'], 0.95) / percentile(result['postgis'], 0.95):.2f}; "
+                f"{result['postgis_counts_differing']} of {len(result['postgis'])} PostGIS counts differ "
+                "(its sphere is the mean radius, the search's the local one)"
+            )
         counts = result["counts"]
+        print(f"{'':<10} {ratios}")
         print(
             f"{'':<10} results per search: median {statistics.median(counts):.0f}, "
             f"p95 {percentile(counts, 0.95):.0f}, max {max(counts)}; "
-            f"{result['repeats']} repeated an earlier search (answered from the result cache)"
+            f"{result['repeats']} repeated an earlier search"
         )
 
 
@@ -253,6 +291,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--requests", type=int, default=300, help="timed requests per endpoint")
     parser.add_argument("--radius", type=float, default=25, help="search radius in miles")
     parser.add_argument("--seed", type=int, default=2024)
+    parser.add_argument("--warm-up", type=int, default=WARM_UP_SEARCHES, help="searches at other ZIPs first")
     parser.add_argument("--reuse", action="store_true", help="keep/reuse an already built database")
     parser.add_argument("--sqlite-path", help="SQLite file to build (default: a temporary directory)")
     parser.add_argument("--pg-url", default=DEFAULT_PG_URL, help="PostgreSQL server URL, no database")

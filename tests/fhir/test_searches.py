@@ -11,8 +11,8 @@ from django.test import Client
 
 from directory.models import Provider
 from tests.directory.factories import PracticeFactory, PracticeLocationFactory, ProviderFactory
+from tests.directory.search_reference import random_directory
 from tests.directory.test_search import DENVER, location_km_north
-from tests.directory.test_search_reference import random_directory
 from tests.fhir.conftest import FhirGet, ids, resources
 
 pytestmark = pytest.mark.django_db
