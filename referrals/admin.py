@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 import directory.admin as directory_admin
+import referrals.admin_metrics  # noqa: F401 - registers the "Referral metrics" page
 from directory.models import ListingReport, Practice, PracticeLocation, Provider
 from directory.services import location_mark_verified
 from referrals import routing, selectors, services

@@ -457,3 +457,10 @@ class AuditLogEntry(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise AppendOnlyError("The audit log is append-only.")
+
+
+# The loop's own models (patient-reported outcomes, the metrics page) live in their own module;
+# importing them here registers them with the app.
+from referrals.loop_models import LoopMetrics as LoopMetrics  # noqa: E402
+from referrals.loop_models import OutcomeInvite as OutcomeInvite  # noqa: E402
+from referrals.loop_models import PatientReportedOutcome as PatientReportedOutcome  # noqa: E402

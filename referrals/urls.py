@@ -2,13 +2,14 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from referrals import views
+from referrals import metrics_views, views
 
 app_name = "referrals"
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.referral_list, name="list"),
     path("new/", views.referral_new, name="new"),
+    path("metrics/", metrics_views.my_metrics, name="metrics"),
     path("<uuid:public_id>/", views.referral_detail, name="detail"),
     path("<uuid:public_id>/cancel/", views.referral_cancel, name="cancel"),
 ]
