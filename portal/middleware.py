@@ -22,6 +22,8 @@ RATE_LIMITED_VIEWS: dict[tuple[str, str], str] = {
     ("triage-assessment-create", "POST"): "self_check",
     ("triage:check", "POST"): "self_check",
     ("directory:provider", "POST"): "listing_report",
+    ("outcome-report", "GET"): "outcome_report",
+    ("outcome-report", "POST"): "outcome_report",
 }
 
 # Clients whose address cannot be read share one budget rather than escaping the limit.

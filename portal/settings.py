@@ -201,6 +201,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "referrals.tasks.send_overdue_follow_up_digests",
         "schedule": 3600.0,
     },
+    # Hourly: a follow-up falls due on a day, and its patient gets one link that day.
+    "send-outcome-links": {
+        "task": "referrals.tasks.send_outcome_links",
+        "schedule": 3600.0,
+    },
     "geocode-practice-locations": {
         "task": "referrals.tasks.geocode_practice_locations",
         "schedule": 600.0,
@@ -220,6 +225,8 @@ NOTIFICATION_HEALTH_MAX_AGE_SECONDS = env.int("NOTIFICATION_HEALTH_MAX_AGE_SECON
 APPOINTMENT_REMINDER_HOURS = env.list("APPOINTMENT_REMINDER_HOURS", cast=int, default=[48, 24])
 # Local hour of the day from which the overdue follow-up digest goes out.
 DIGEST_HOUR = env.int("DIGEST_HOUR", default=7)
+# A patient's one-time link to report their outcome works for this many days.
+OUTCOME_LINK_DAYS = env.int("OUTCOME_LINK_DAYS", default=14)
 # Links in e-mails point here.
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 
@@ -340,6 +347,7 @@ PUBLIC_RATE_LIMITS = {
     "search": env.str("RATE_LIMIT_SEARCH", default="120/m"),
     "self_check": env.str("RATE_LIMIT_SELF_CHECK", default="30/m"),
     "listing_report": env.str("RATE_LIMIT_LISTING_REPORT", default="10/h"),
+    "outcome_report": env.str("RATE_LIMIT_OUTCOME_REPORT", default="20/h"),
 }
 RATELIMIT_USE_CACHE = "default"
 # How many reverse proxies in front of the portal append to X-Forwarded-For (0: clients
@@ -356,6 +364,7 @@ PATIENT_DATA_PATH_PREFIXES = [
     "/check/",
     "/api/v1/referrals/",
     "/api/v1/triage/",
+    "/outcome/",
 ]
 
 # --- API schema: error answers -------------------------------------------------

@@ -4,6 +4,7 @@ from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from portal.health import health
+from referrals.outcome_views import outcome_report
 
 # The split view serves Swagger UI's start-up code as a file, so the Content Security Policy
 # can forbid inline scripts; only its small inline stylesheet needs an exception, on this page.
@@ -23,6 +24,8 @@ urlpatterns = [
     path("", include("directory.urls")),
     path("check/", include("triage.urls")),
     path("referrals/", include("referrals.urls")),
+    # The patient's one-time outcome link: an opaque token, never patient data.
+    path("outcome/<str:token>/", outcome_report, name="outcome-report"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/v1/", include(api_v1)),
     path("fhir/", include("fhir.urls")),

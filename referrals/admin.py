@@ -44,6 +44,7 @@ from referrals.models import (
     AuditLogEntry,
     FollowUp,
     NotificationOutbox,
+    PatientReportedOutcome,
     PracticeMembership,
     Referral,
     ReferralEvent,
@@ -193,6 +194,28 @@ class FollowUpInline(admin.TabularInline):
         return follow_up.is_overdue
 
 
+class PatientReportedOutcomeInline(admin.TabularInline):
+    """What the patient reported through their one-time link: read-only."""
+
+    model = PatientReportedOutcome
+    verbose_name = "outcome reported by the patient"
+    verbose_name_plural = "outcomes reported by the patient"
+    extra = 0
+    can_delete = False
+    fields = ("reported_at", "pain_score", "global_impression")
+    readonly_fields = fields
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Whoever may see the referral may see what its patient reported.
+        return request.user.has_perm("referrals.view_referral")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 # --- Referrals ---------------------------------------------------------------------------------
 
 
@@ -280,7 +303,7 @@ class ReferralAdmin(OfficeScopedAdmin):
         ("Clinical question", {"fields": CLINICAL_FIELDS}),
     ]
     readonly_fields = (*PATIENT_FIELDS, *REFERRAL_FIELDS, *CLINICAL_FIELDS)
-    inlines = [ReferralEventInline, AppointmentInline, FollowUpInline]
+    inlines = [ReferralEventInline, AppointmentInline, FollowUpInline, PatientReportedOutcomeInline]
     actions = [
         "accept_referrals",
         "decline_referrals",

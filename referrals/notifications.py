@@ -30,13 +30,14 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from referrals.models import Appointment, NotificationOutbox, Referral, ReferralEvent
+from referrals.models import Appointment, NotificationOutbox, OutcomeInvite, Referral, ReferralEvent
 
 logger = logging.getLogger(__name__)
 
 Outbox = NotificationOutbox
 EventKind = ReferralEvent.Kind
 REMINDER = "reminder"
+OUTCOME_REQUEST = "outcome_request"
 
 T = TypeVar("T")
 
@@ -139,7 +140,31 @@ def _appointment_lines(appointment: Appointment | None) -> list[str]:
     return lines
 
 
+def outcome_link(invite: OutcomeInvite) -> str:
+    """The absolute address of an outcome invite's page: the opaque token and nothing else."""
+    return _absolute(reverse("outcome-report", kwargs={"token": invite.token}))
+
+
+def _outcome_request_email(row: NotificationOutbox) -> Email:
+    invite = OutcomeInvite.objects.filter(pk=row.payload.get("invite")).first()
+    if invite is None:
+        raise ValueError(f"Outbox row {row.pk} names no outcome link.")
+    days = (invite.expires_at - invite.created_at).days
+    body = [
+        "Your follow-up after your back treatment is due. How are you now?",
+        "",
+        "Please tell your care team in two quick questions (about a minute):",
+        outcome_link(invite),
+        "",
+        f"The link works once and for {days} days. Your answer goes to your practice and to the "
+        "doctor who referred you.",
+    ]
+    return Email(subject="How is your back since your treatment?", body="\n".join(body))
+
+
 def _patient_email(row: NotificationOutbox) -> Email:
+    if row.event_kind == OUTCOME_REQUEST:
+        return _outcome_request_email(row)
     appointment_id = row.payload.get("appointment")
     appointments = Appointment.objects.select_related("practice", "location").filter(referral=row.referral)
     if appointment_id:

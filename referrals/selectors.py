@@ -98,9 +98,10 @@ def referral_latest_shortlist(referral: Referral) -> list[dict[str, Any]]:
 
 
 def referral_with_details(referral: Referral) -> Referral:
-    """``referral`` with its timeline, appointments and follow-ups loaded (one query each)."""
+    """``referral`` with its timeline, appointments, follow-ups and patient reports (one query each)."""
     prefetch_related_objects(
         [referral],
+        "patient_outcomes",
         Prefetch("events", queryset=referral_timeline(referral)),
         Prefetch("appointments", queryset=referral_appointments(referral)),
         Prefetch(

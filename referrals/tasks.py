@@ -13,7 +13,7 @@ from celery import shared_task
 from celery.signals import task_prerun
 from django.db import InterfaceError, OperationalError, close_old_connections
 
-from referrals import escalation, geocoding, notifications, reminders
+from referrals import escalation, geocoding, notifications, patient_outcomes, reminders
 
 RETRYING: dict[str, Any] = {
     "autoretry_for": (OperationalError, InterfaceError),
@@ -59,6 +59,11 @@ def queue_appointment_reminders() -> int:
 @shared_task(**RETRYING)
 def send_overdue_follow_up_digests() -> int:
     return reminders.practice_digests_send()
+
+
+@shared_task(**RETRYING)
+def send_outcome_links() -> int:
+    return patient_outcomes.outcome_invites_queue()
 
 
 @shared_task(**RETRYING)

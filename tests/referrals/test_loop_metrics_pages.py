@@ -1,4 +1,4 @@
-"""The metrics pages, their CSV export and ``manage.py loop_metrics`` show the same figures to the right people."""
+"""The metrics pages, their CSV export and ``manage.py loop_metrics`` agree and show each person their own."""
 
 from __future__ import annotations
 

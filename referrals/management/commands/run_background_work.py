@@ -7,13 +7,14 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from referrals import escalation, geocoding, notifications, reminders
+from referrals import escalation, geocoding, notifications, patient_outcomes, reminders
 
 
 class Command(BaseCommand):
     help = (
         "Run every periodic job once: referral deadlines, appointment reminders, overdue follow-up "
-        "digests, geocoding and the notification sweep. With --every N, repeat every N seconds."
+        "digests, patients' outcome links, geocoding and the notification sweep. "
+        "With --every N, repeat every N seconds."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -31,9 +32,11 @@ class Command(BaseCommand):
         moved = escalation.referrals_time_out_overdue()
         reminded = reminders.appointment_reminders_queue()
         digests = reminders.practice_digests_send()
+        outcome_links = patient_outcomes.outcome_invites_queue()
         geocoded = geocoding.practice_locations_geocode()
         sent = notifications.notifications_deliver_due()
         return (
             f"{moved} referral(s) moved on, {reminded} reminder(s) queued, {digests} digest(s) sent, "
+            f"{outcome_links} outcome link(s) sent, "
             f"{geocoded} location(s) geocoded, {sent} notification(s) delivered."
         )
