@@ -21,7 +21,8 @@ from django.utils import timezone
 from directory.geo import KM_PER_MILE, zip_centroid
 from directory.models import Practice, PracticeLocation, Procedure
 from directory.selectors import practices_near
-from referrals import services
+from referrals import notifications, patient_outcomes, services
+from referrals.demo_history import seed_history
 from referrals.models import Appointment, PracticeMembership, Referral
 from triage.rules import ANSWER_KEYS
 
@@ -66,6 +67,7 @@ STORIES = ("pending", "accepted", "scheduled", "in_treatment", "completed", "can
 class ReferralSeedSummary:
     created: list[str] = field(default_factory=list)
     staff_created: list[str] = field(default_factory=list)
+    outcome_link: str = ""
 
 
 def answers(*yes: str) -> dict[str, bool]:
@@ -209,6 +211,7 @@ def seed_referrals() -> ReferralSeedSummary:
     if len(clinicians) < 2 or len(offices) < 2:
         return summary
     group = staff_group()
+    staff_members = []
     for practice_index, ((practice, postal_code), username) in enumerate(
         zip(offices, DEMO_STAFF, strict=True)
     ):
@@ -216,6 +219,7 @@ def seed_referrals() -> ReferralSeedSummary:
         if created:
             summary.staff_created.append(username)
         staff.groups.add(group)
+        staff_members.append(staff)
         PracticeMembership.objects.get_or_create(user=staff, practice=practice)
         for story_index, story in enumerate(STORIES):
             clinician = clinicians[story_index % 2]
@@ -233,7 +237,21 @@ def seed_referrals() -> ReferralSeedSummary:
     for key, flags, zip_code in extras:
         if zip_code and _submit(clinicians[0], key, 40, zip_code, flags).created:
             summary.created.append(key)
+    summary.created += seed_history(offices, staff_members, clinicians, submit=_submit)
+    summary.outcome_link = demo_outcome_link()
     return summary
+
+
+def demo_outcome_link() -> str:
+    """The demo patient's outcome link (Lakeside's completed demo referral), made once.
+
+    Empty once it has been used or has expired: the answer is then on the referral.
+    """
+    referral = Referral.objects.filter(idempotency_key=f"demo-{DEMO_STAFF[0]}-completed").first()
+    if referral is None:
+        return ""
+    invite = referral.outcome_invites.first() or patient_outcomes.outcome_invite_create(referral=referral)
+    return notifications.outcome_link(invite) if invite.is_usable() else ""
 
 
 def _remote_zip() -> str | None:

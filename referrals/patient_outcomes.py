@@ -36,9 +36,11 @@ class InvalidAnswer(ValueError):
         self.errors = errors
 
 
-def _invite_create(
-    referral: Referral, *, follow_up: FollowUp | None, now: datetime.datetime
+def outcome_invite_create(
+    *, referral: Referral, follow_up: FollowUp | None = None, now: datetime.datetime | None = None
 ) -> OutcomeInvite:
+    """A new link for ``referral``, not sent to anyone (``outcome_invite_send`` sends one)."""
+    now = now or timezone.now()
     return OutcomeInvite.objects.create(
         referral=referral,
         follow_up=follow_up,
@@ -56,7 +58,7 @@ def outcome_invite_send(
 
     Raises ``IntegrityError`` if ``follow_up`` already sent one (one link per follow-up).
     """
-    invite = _invite_create(referral, follow_up=follow_up, now=now or timezone.now())
+    invite = outcome_invite_create(referral=referral, follow_up=follow_up, now=now)
     row = NotificationOutbox.objects.create(
         recipient_kind=NotificationOutbox.RecipientKind.PATIENT,
         recipient_address=referral.patient.email,

@@ -88,14 +88,14 @@ def _chart(*, slug: str, title: str, description: str, bars: list[Bar], drawn: l
 
 
 def closure_chart(report: LoopReport) -> Chart:
-    """Share of each month's referrals completed so far; drawn for months with ten or more."""
-    bars = [Bar(f"{m.month:%Y-%m}", m.closed.share or 0.0, str(m.closed)) for m in report.months]
+    """Share of each quarter's referrals completed so far; drawn for quarters with ten or more."""
+    bars = [Bar(q.label, q.closed.share or 0.0, str(q.closed)) for q in report.quarters]
     return _chart(
         slug="closure-chart",
-        title="Loop closure by month of submission",
-        description="Share of each month's referrals completed with the outcome returned so far.",
+        title="Loop closure by quarter of submission",
+        description="Share of each quarter's referrals completed with the outcome returned so far.",
         bars=bars,
-        drawn=[bar for bar, m in zip(bars, report.months, strict=True) if not m.closed.is_small],
+        drawn=[bar for bar, q in zip(bars, report.quarters, strict=True) if not q.closed.is_small],
     )
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models.functions import Coalesce, TruncQuarter
 from django.utils import timezone
 
 from referrals.models import Appointment, PatientReportedOutcome, Referral, ReferralEvent
@@ -122,14 +122,18 @@ def milestone_times(scope: Scope, period: Period) -> list[tuple[Any, Any, Any]]:
     return list(referrals.filter(reached).values_list("created_at", "accepted_at", "first_visit_at"))
 
 
-def closure_by_month(scope: Scope, period: Period) -> list[dict[str, Any]]:
-    """Per month of submission: referrals sent on to IR, and how many have been completed so far."""
+def closure_by_quarter(scope: Scope, period: Period) -> list[dict[str, Any]]:
+    """Per quarter of submission: referrals sent on to IR, and how many have been completed so far.
+
+    Quarters rather than months: a practice seldom gets ten referrals a month, and a rate over
+    fewer than ten is not drawn.
+    """
     referrals = with_milestones(scoped_referrals(scope, period), scope).exclude(disposition=EMERGENCY)
     return list(
-        referrals.annotate(month=TruncMonth("created_at"))
-        .values("month")
+        referrals.annotate(quarter=TruncQuarter("created_at"))
+        .values("quarter")
         .annotate(received=Count("pk"), closed=Count("pk", filter=Q(completed_at__isnull=False)))
-        .order_by("month")
+        .order_by("quarter")
     )
 
 

@@ -43,9 +43,15 @@ class ProcedureOutcome:
 
 
 @dataclass(frozen=True)
-class Month:
-    month: datetime.date
+class Quarter:
+    """The referrals submitted in one calendar quarter and how many have been completed so far."""
+
+    start: datetime.date
     closed: Rate
+
+    @property
+    def label(self) -> str:
+        return f"{self.start.year} Q{(self.start.month - 1) // 3 + 1}"
 
 
 @dataclass(frozen=True)
@@ -64,7 +70,7 @@ class LoopReport:
     open_past_90: Rate
     no_shows: Rate
     decline_reasons: list[tuple[str, int]]
-    months: list[Month]
+    quarters: list[Quarter]
     outcomes: list[ProcedureOutcome]
     practices: list[dict[str, Any]] = field(default_factory=list)
 
@@ -79,8 +85,9 @@ def _waits(rows: list[tuple[Any, Any, Any]]) -> tuple[tuple[float, ...], tuple[f
     return tuple(sorted(accept)), tuple(sorted(visit))
 
 
-def _day(month: datetime.datetime | datetime.date) -> datetime.date:
-    return timezone.localtime(month).date() if isinstance(month, datetime.datetime) else month
+def _day(start: datetime.datetime | datetime.date) -> datetime.date:
+    # PostgreSQL truncates to an aware datetime, SQLite may give a date.
+    return timezone.localtime(start).date() if isinstance(start, datetime.datetime) else start
 
 
 def _latest_score(row: dict[str, Any]) -> int | None:
@@ -141,14 +148,9 @@ def loop_report(
         open_past_90=Rate(counts["open_past_90"], counts["eligible_90"]),
         no_shows=Rate(visits["no_shows"], visits["held"]),
         decline_reasons=queries.decline_reasons(scope, period),
-        months=[
-            Month(
-                month=timezone.localtime(row["month"]).date()
-                if isinstance(row["month"], datetime.datetime)
-                else row["month"],
-                closed=Rate(row["closed"], row["received"]),
-            )
-            for row in queries.closure_by_month(scope, period)
+        quarters=[
+            Quarter(start=_day(row["quarter"]), closed=Rate(row["closed"], row["received"]))
+            for row in queries.closure_by_quarter(scope, period)
         ],
         outcomes=procedure_outcomes(queries.procedure_outcome_rows(scope, period)),
         practices=queries.practices_side_by_side(period) if side_by_side else [],

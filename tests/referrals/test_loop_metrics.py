@@ -61,16 +61,14 @@ def test_loop_closure_counts_referrals_old_enough_and_those_still_open_past_90_d
     assert report.open_past_90 == Rate(1, 4)  # R3, unroutable since February
 
 
-def test_no_shows_decline_reasons_and_closure_by_month(scene: LoopScene) -> None:
+def test_no_shows_decline_reasons_and_closure_by_quarter(scene: LoopScene) -> None:
     report = report_for(Scope("All practices"))
 
     assert report.no_shows == Rate(1, 5)  # R2's consult, of five visits that fell due
     assert report.decline_reasons == [("capacity", 1), ("not_offered", 1)]
-    assert [(m.month.month, m.closed) for m in report.months] == [
-        (1, Rate(2, 2)),
-        (2, Rate(0, 1)),  # R3; R4 went to emergency care and is not counted
-        (3, Rate(1, 1)),
-        (6, Rate(0, 1)),
+    assert [(q.label, q.closed) for q in report.quarters] == [
+        ("2026 Q1", Rate(3, 4)),  # R1, R2, R5 completed, R3 not; R4 went to emergency care, not counted
+        ("2026 Q2", Rate(0, 1)),  # R6
     ]
 
 

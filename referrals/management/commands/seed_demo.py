@@ -72,3 +72,5 @@ class Command(BaseCommand):
             f"Demo referrals created: {len(referrals.created)}; demo staff logins created: "
             f"{', '.join(referrals.staff_created) or 'none'}."
         )
+        if referrals.outcome_link:
+            self.stdout.write(f"Demo patient outcome link (works once): {referrals.outcome_link}")
