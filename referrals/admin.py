@@ -30,6 +30,7 @@ from directory.services import location_mark_verified
 from referrals import routing, selectors, services
 from referrals.access import ANOTHER_PRACTICE
 from referrals.admin_forms import AppointmentInlineForm, CompleteForm, DeclineForm, RouteByHandForm
+from referrals.admin_patient_outcomes import PatientReportedOutcomeInline
 from referrals.admin_scoping import (
     ALL_PRACTICES,
     OfficeScopedAdmin,
@@ -44,7 +45,6 @@ from referrals.models import (
     AuditLogEntry,
     FollowUp,
     NotificationOutbox,
-    PatientReportedOutcome,
     PracticeMembership,
     Referral,
     ReferralEvent,
@@ -192,28 +192,6 @@ class FollowUpInline(admin.TabularInline):
     @admin.display(boolean=True)
     def overdue(self, follow_up: FollowUp) -> bool:
         return follow_up.is_overdue
-
-
-class PatientReportedOutcomeInline(admin.TabularInline):
-    """What the patient reported through their one-time link: read-only."""
-
-    model = PatientReportedOutcome
-    verbose_name = "outcome reported by the patient"
-    verbose_name_plural = "outcomes reported by the patient"
-    extra = 0
-    can_delete = False
-    fields = ("reported_at", "pain_score", "global_impression")
-    readonly_fields = fields
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        # Whoever may see the referral may see what its patient reported.
-        return request.user.has_perm("referrals.view_referral")
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 # --- Referrals ---------------------------------------------------------------------------------

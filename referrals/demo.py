@@ -230,16 +230,23 @@ def seed_referrals() -> ReferralSeedSummary:
             if submission.created:
                 summary.created.append(key)
                 _play(story, submission.referral, staff, clinician, _slot(practice_index, story_index, story))
-    extras: list[tuple[str, list[str], str | None]] = [
-        ("demo-emergency", ["saddle_numbness", "bladder_bowel_difficulty"], offices[0][1]),
-        ("demo-unroutable", ["leg_numbness_tingling"], _remote_zip()),
-    ]
-    for key, flags, zip_code in extras:
-        if zip_code and _submit(clinicians[0], key, 40, zip_code, flags).created:
-            summary.created.append(key)
+    summary.created += _seed_extras(clinicians[0], offices[0][1])
     summary.created += seed_history(offices, staff_members, clinicians, submit=_submit)
     summary.outcome_link = demo_outcome_link()
     return summary
+
+
+def _seed_extras(clinician: Any, postal_code: str) -> list[str]:
+    """An emergency and an unroutable demo referral; returns the keys made now."""
+    extras: list[tuple[str, list[str], str | None]] = [
+        ("demo-emergency", ["saddle_numbness", "bladder_bowel_difficulty"], postal_code),
+        ("demo-unroutable", ["leg_numbness_tingling"], _remote_zip()),
+    ]
+    return [
+        key
+        for key, flags, zip_code in extras
+        if zip_code and _submit(clinician, key, 40, zip_code, flags).created
+    ]
 
 
 def demo_outcome_link() -> str:

@@ -160,16 +160,29 @@ def decline_reasons(scope: Scope, period: Period) -> list[tuple[str, int]]:
     return [(row["reason"], row["n"]) for row in rows]
 
 
+# What ``procedure_outcome_rows`` reads for each treated referral, besides its baseline.
+OUTCOME_COLUMNS = (
+    "procedure",
+    "procedure_at",
+    "visit_score",
+    "visit_at",
+    "reported_score",
+    "reported_at",
+    "impression",
+)
+
+
+def _procedures_done(scope: Scope) -> QuerySet[Appointment]:
+    """The referral's fulfilled procedure visits (at the practice, for a practice), earliest first."""
+    procedures = Appointment.objects.filter(
+        referral=OuterRef("pk"), kind=Appointment.Kind.PROCEDURE, status=Appointment.Status.FULFILLED
+    )
+    return _at_practice(procedures, scope).order_by("starts_at", "id")
+
+
 def procedure_outcome_rows(scope: Scope, period: Period) -> list[dict[str, Any]]:
     """One row per referral whose procedure was done: baseline, procedure, latest scores after it."""
-    procedures = _at_practice(
-        Appointment.objects.filter(
-            referral=OuterRef("pk"),
-            kind=Appointment.Kind.PROCEDURE,
-            status=Appointment.Status.FULFILLED,
-        ),
-        scope,
-    ).order_by("starts_at", "id")
+    procedures = _procedures_done(scope)
     visit_scores = Appointment.objects.filter(
         referral=OuterRef("pk"),
         kind=Appointment.Kind.FOLLOW_UP,
@@ -177,15 +190,16 @@ def procedure_outcome_rows(scope: Scope, period: Period) -> list[dict[str, Any]]
         pain_score__isnull=False,
     ).order_by("-starts_at", "-id")
     reports = PatientReportedOutcome.objects.filter(referral=OuterRef("pk")).order_by("-reported_at", "-id")
+    named = Coalesce(
+        Subquery(procedures.values("procedure_performed__name")[:1]),
+        F("requested_procedure__name"),
+        Value("Procedure not named"),
+    )
     rows = (
         scoped_referrals(scope, period)
         .filter(Exists(procedures))
         .annotate(
-            procedure=Coalesce(
-                Subquery(procedures.values("procedure_performed__name")[:1]),
-                F("requested_procedure__name"),
-                Value("Procedure not named"),
-            ),
+            procedure=named,
             procedure_at=Subquery(procedures.values("starts_at")[:1]),
             visit_score=Subquery(visit_scores.values("pain_score")[:1]),
             visit_at=Subquery(visit_scores.values("starts_at")[:1]),
@@ -193,18 +207,8 @@ def procedure_outcome_rows(scope: Scope, period: Period) -> list[dict[str, Any]]
             reported_at=Subquery(reports.values("reported_at")[:1]),
             impression=Subquery(reports.values("global_impression")[:1]),
         )
-        .values(
-            "pain_score",
-            "procedure",
-            "procedure_at",
-            "visit_score",
-            "visit_at",
-            "reported_score",
-            "reported_at",
-            "impression",
-        )
     )
-    return list(rows)
+    return list(rows.values("pain_score", *OUTCOME_COLUMNS))
 
 
 def practices_side_by_side(period: Period) -> list[dict[str, Any]]:

@@ -1,0 +1,32 @@
+"""What patients reported through their one-time links, shown read-only on the office's referral page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from referrals.models import PatientReportedOutcome
+
+
+class PatientReportedOutcomeInline(admin.TabularInline):
+    """What the patient reported through their one-time link: read-only."""
+
+    model = PatientReportedOutcome
+    verbose_name = "outcome reported by the patient"
+    verbose_name_plural = "outcomes reported by the patient"
+    extra = 0
+    can_delete = False
+    fields = ("reported_at", "pain_score", "global_impression")
+    readonly_fields = fields
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Whoever may see the referral may see what its patient reported.
+        return request.user.has_perm("referrals.view_referral")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
