@@ -137,3 +137,52 @@ def test_the_clinicians_page_charts_nothing_over_fewer_than_ten_referrals(scene:
 
     assert "<svg" not in html
     assert "Too few referrals to draw a chart yet" in html
+
+
+API = "/api/v1/metrics/"
+
+
+def api_figures(response: Any) -> dict[str, str]:
+    return {row["measure"]: row["value"] for row in response.json()["figures"]}
+
+
+def test_the_api_gives_a_clinician_their_own_referrals_and_staff_their_own_practice(scene: LoopScene) -> None:
+    mine = signed_in(scene.dr_one).get(API, FIRST_HALF)
+    office = signed_in(scene.lakeside_staff).get(API, {"practice": str(scene.lakeside.pk), **FIRST_HALF})
+
+    assert api_figures(mine)["Referrals received"] == "3"
+    assert office.json()["scope"] == "Lakeside Spine and Vascular"
+    assert api_figures(office) == dict(
+        command_rows("--practice", str(scene.lakeside.pk), "--since", "2026-01-01", "--until", "2026-06-30")
+    )
+
+
+def test_the_api_hides_another_practice_and_the_whole_portal_from_office_staff(scene: LoopScene) -> None:
+    client = signed_in(scene.lakeside_staff)
+
+    assert client.get(API, {"practice": str(scene.summit.pk)}).status_code == 404
+    assert client.get(API, {"practice": "all"}).status_code == 404
+    assert Client().get(API).status_code in (401, 403)
+
+
+def test_the_api_names_the_field_of_a_bad_date(scene: LoopScene) -> None:
+    response = signed_in(scene.dr_one).get(API, {"since": "2026-07-01", "until": "2026-06-30"})
+
+    assert response.status_code == 400
+    assert response.json() == {"since": ["The first day comes after the last day."]}
+
+
+def test_the_api_shows_coordinators_every_practice_side_by_side(scene: LoopScene) -> None:
+    coordinator = UserFactory.create(username="coordinator")
+    coordinator.user_permissions.add(Permission.objects.get(codename="view_all_practice_metrics"))
+
+    body = signed_in(coordinator).get(API, {"practice": "all", **FIRST_HALF}).json()
+
+    assert body["practices"][1] == {
+        "name": "Summit Interventional Radiology",
+        "offered": 3,
+        "accepted": "2 of 3 (too few for a rate)",
+        "moved_on": "1 of 3 (too few for a rate)",
+        "completed": "2 of 2 (too few for a rate)",
+        "no_shows": "1 of 3 (too few for a rate)",
+    }
