@@ -35,13 +35,19 @@ class OutcomeReportForm(forms.Form):
         choices=[(str(score), str(score)) for score in range(11)],
         coerce=int,
         widget=forms.RadioSelect,
-        error_messages={"required": _("Choose a number from 0 to 10.")},
+        error_messages={
+            "required": _("Choose a number from 0 to 10."),
+            "invalid_choice": _("Choose a number from 0 to 10."),
+        },
     )
     global_impression = forms.ChoiceField(
         label=_("Compared with before the treatment, how is your back now?"),
         choices=IMPRESSION_CHOICES,
         widget=forms.RadioSelect,
-        error_messages={"required": _("Choose how you feel compared with before the treatment.")},
+        error_messages={
+            "required": _("Choose how you feel compared with before the treatment."),
+            "invalid_choice": _("Choose how you feel compared with before the treatment."),
+        },
     )
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -85,7 +84,7 @@ def test_the_outcome_page_passes_axe_and_reflows_in_every_state(page: Page) -> N
     assert_reflows_at_320_px(page)
 
 
-def test_a_patient_can_answer_with_the_keyboard_alone(page: Page, **_: Any) -> None:
+def test_a_patient_can_answer_with_the_keyboard_alone(page: Page) -> None:
     page.goto(outcome_path())
     page.get_by_label("7", exact=True).focus()
     page.keyboard.press("Space")

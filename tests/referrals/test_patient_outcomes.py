@@ -145,6 +145,7 @@ def test_an_incomplete_answer_names_the_question_stores_nothing_and_keeps_the_li
     assert response.status_code == 400
     body = response.content.decode()
     assert 'href="#id_pain_score_0"' in body
+    assert "Choose a number from 0 to 10." in body
     assert "Choose how you feel compared with before the treatment." in body
     assert not PatientReportedOutcome.objects.exists()
     assert client.post(path, ANSWER).status_code == 200
