@@ -14,6 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
 
+from referrals.admin_scoping import practice_ids_for
 from referrals.loop_models import LoopMetrics
 from referrals.metrics.pages import csv_export, metrics_context, requested_period
 from referrals.metrics.report import loop_report
@@ -27,8 +28,10 @@ class LoopMetricsAdmin(admin.ModelAdmin):
     """No rows: one page of figures for the practices the user may see."""
 
     def may_see_metrics(self, request: HttpRequest) -> bool:
+        # Asked for every admin page's menu: read the practices the request already holds.
         user: Any = request.user
-        return bool(user.is_active and user.is_staff and practices_visible_to(user))
+        ids = practice_ids_for(request)
+        return bool(user.is_active and user.is_staff and (ids is None or ids or sees_all_practices(user)))
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return self.may_see_metrics(request)

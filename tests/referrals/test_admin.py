@@ -381,6 +381,8 @@ def management_forms(referral: Referral, *, appointments_total: int) -> dict[str
         "appointments-INITIAL_FORMS": 0,
         "follow_ups-TOTAL_FORMS": 0,
         "follow_ups-INITIAL_FORMS": 0,
+        "patient_outcomes-TOTAL_FORMS": 0,
+        "patient_outcomes-INITIAL_FORMS": 0,
     }
     for index, pk in enumerate(events):
         data[f"events-{index}-id"] = pk

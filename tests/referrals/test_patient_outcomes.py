@@ -164,7 +164,8 @@ def test_the_link_carries_only_an_opaque_token() -> None:
 
     assert path == f"/outcome/{token}/"
     assert len(token) >= 40
-    for trace in (str(referral.public_id), str(referral.pk), "Philippa", "Quennell", "philippa"):
+    assert OutcomeInvite.objects.get(referral=referral).token == token  # random, stored, nothing else
+    for trace in (str(referral.public_id), "Philippa", "Quennell", "philippa", PATIENT_EMAIL):
         assert trace not in path
 
 
