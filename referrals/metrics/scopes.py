@@ -1,8 +1,8 @@
 """Who may see which loop metrics, through the same access rules as the referrals themselves.
 
 Office staff see the practices they work for; a clinician sees the referrals they made;
-coordinators (the ``view_all_practice_metrics`` permission) and superusers see every practice
-side by side and the portal as a whole.
+coordinators (who route referrals by hand, or hold ``view_all_practice_metrics``) and
+superusers see every practice side by side and the portal as a whole.
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ from referrals.access import staff_practice_ids
 from referrals.metrics.queries import Period, Scope
 
 ALL_PRACTICES_PERMISSION = "referrals.view_all_practice_metrics"
+# Coordinators route unroutable referrals by hand: they see every practice already.
+ROUTE_BY_HAND_PERMISSION = "referrals.route_referral_by_hand"
 DEFAULT_DAYS = 365
 LONGEST_DAYS = 3660
 
@@ -51,7 +53,14 @@ def period_from(since: str | None, until: str | None) -> Period:
 
 
 def sees_all_practices(user: Any) -> bool:
-    return bool(user.is_active and (user.is_superuser or user.has_perm(ALL_PRACTICES_PERMISSION)))
+    """Superusers and coordinators: the metrics permission, or routing by hand."""
+    if not user.is_active:
+        return False
+    return bool(
+        user.is_superuser
+        or user.has_perm(ALL_PRACTICES_PERMISSION)
+        or user.has_perm(ROUTE_BY_HAND_PERMISSION)
+    )
 
 
 def practices_visible_to(user: Any) -> list[Practice]:

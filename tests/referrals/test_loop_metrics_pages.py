@@ -89,9 +89,12 @@ def test_staff_of_no_practice_and_clinicians_get_no_admin_metrics(scene: LoopSce
     assert "Referral metrics" in signed_in(scene.lakeside_staff).get("/admin/").content.decode()
 
 
-def test_coordinators_see_the_whole_portal_and_every_practice_side_by_side(scene: LoopScene) -> None:
+@pytest.mark.parametrize("permission", ["view_all_practice_metrics", "route_referral_by_hand"])
+def test_coordinators_see_the_whole_portal_and_every_practice_side_by_side(
+    scene: LoopScene, permission: str
+) -> None:
     coordinator = UserFactory.create(username="coordinator", is_staff=True)
-    coordinator.user_permissions.add(Permission.objects.get(codename="view_all_practice_metrics"))
+    coordinator.user_permissions.add(Permission.objects.get(codename=permission))
 
     client = signed_in(coordinator)
     html = client.get(ADMIN_PAGE, FIRST_HALF).content.decode()
