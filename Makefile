@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint typecheck pytest migrate seed worker beat clean check-python
+.PHONY: run test lint typecheck pytest migrate seed worker beat clean check-python messages
 
 check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' || \
@@ -46,6 +46,14 @@ pytest: $(VENV)/.installed-dev
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 test: lint typecheck pytest
+
+# After changing a patient page's text: update the Spanish catalog (needs GNU gettext's
+# xgettext), translate the new entries in locale/es/LC_MESSAGES/django.po, then run it again
+# to compile (pure Python). The compiled .mo is committed.
+messages: $(VENV)/.installed-dev
+	$(BIN)/python manage.py makemessages --locale es --no-location --ignore '.venv/*' \
+		--ignore 'tests/*' --ignore 'static/*' --ignore 'staticfiles/*' --ignore 'test-output/*'
+	$(BIN)/python -m tests.compile_catalogs
 
 worker: $(VENV)/.installed
 	$(BIN)/celery -A portal worker --loglevel=INFO

@@ -6,6 +6,9 @@ from typing import Any
 
 from django import forms
 from django.forms.utils import ErrorDict
+from django.http import QueryDict
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from directory.models import Language, ListingReport, PracticeLocation, Provider
 from directory.selectors import condition_list, procedure_list
@@ -25,34 +28,40 @@ class ProviderSearchForm(forms.Form):
     """
 
     near = forms.CharField(
-        label="Near",
+        label=_("Near"),
         max_length=200,
-        help_text='A 5-digit ZIP code, or a city and state such as "Denver, CO".',
+        help_text=_('A 5-digit ZIP code, or a city and state such as "Denver, CO".'),
         widget=forms.TextInput(attrs={"autocomplete": "postal-code", "spellcheck": "false"}),
     )
     radius = forms.FloatField(
-        label="Within",
+        label=_("Within"),
         initial=DEFAULT_RADIUS,
-        help_text=f"More than 0, at most {MAX_RADIUS}.",
+        # The help text names MAX_RADIUS; it is set per form, in the page's language.
         widget=forms.NumberInput(attrs={"min": "0.1", "max": str(MAX_RADIUS), "step": "any"}),
     )
-    units = forms.ChoiceField(label="Units", choices=[("mi", "miles"), ("km", "kilometres")], initial="mi")
-    procedure = forms.ChoiceField(label="Procedure", required=False)
-    condition = forms.ChoiceField(label="Condition", required=False)
-    language = forms.ChoiceField(label="Language spoken", required=False)
+    units = forms.ChoiceField(
+        label=_("Units"), choices=[("mi", _("miles")), ("km", _("kilometres"))], initial="mi"
+    )
+    procedure = forms.ChoiceField(label=_("Procedure"), required=False)
+    condition = forms.ChoiceField(label=_("Condition"), required=False)
+    language = forms.ChoiceField(label=_("Language spoken"), required=False)
     accepting = forms.BooleanField(
-        label="Only doctors accepting new patients",
+        label=_("Only doctors accepting new patients"),
         required=False,
         widget=forms.CheckboxInput(attrs={"value": "true"}),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        any_choice = [("", "Any")]
+        self.fields["radius"].help_text = gettext("More than 0, at most %(max)s.") % {"max": MAX_RADIUS}
+        any_choice = [("", gettext("Any"))]
         choices = {
-            "procedure": [(entry.slug, entry.name) for entry in procedure_list()],
-            "condition": [(entry.slug, entry.name) for entry in condition_list()],
-            "language": list(Language.objects.order_by("name").values_list("code", "name")),
+            "procedure": [(entry.slug, gettext(entry.name)) for entry in procedure_list()],
+            "condition": [(entry.slug, gettext(entry.name)) for entry in condition_list()],
+            "language": sorted(
+                ((code, gettext(name)) for code, name in Language.objects.values_list("code", "name")),
+                key=lambda choice: choice[1],
+            ),
         }
         for name, options in choices.items():
             field = self.fields[name]
@@ -78,6 +87,7 @@ class ProviderSearchForm(forms.Form):
         if serializer.is_valid():
             self.search = serializer
             self.cleaned_data = dict(serializer.validated_data)
+            self._show_defaults_used()
             return
         errors = dict(serializer.errors)
         if serializer.ambiguous_place is not None:
@@ -91,6 +101,17 @@ class ProviderSearchForm(forms.Form):
                 else:
                     self.add_error(None, f"{field.capitalize()}: {message}")
 
+    def _show_defaults_used(self) -> None:
+        """Fill the boxes a search left blank with what it used, so the form shows the real search."""
+        data = QueryDict(mutable=True)
+        data.update(self.data)
+        used = self.search.validated_data
+        if not str(data.get("radius") or "").strip():
+            data["radius"] = f"{used['radius']:g}"
+        if not data.get("units"):
+            data["units"] = used["units"]
+        self.data = data
+
     def page_number(self) -> int:
         """The asked results page (1 when none was asked); only meaningful once valid."""
         return int(self.cleaned_data.get("page") or 1)
@@ -100,22 +121,22 @@ class ListingReportForm(forms.Form):
     """ "Report a wrong listing" on a provider profile."""
 
     problem = forms.ChoiceField(
-        label="What is wrong?",
+        label=_("What is wrong?"),
         choices=ListingReport.Problem.choices,
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose what is wrong with this listing."},
+        error_messages={"required": _("Choose what is wrong with this listing.")},
     )
     location = forms.ModelChoiceField(
-        label="Which address? (optional)",
+        label=_("Which address? (optional)"),
         queryset=PracticeLocation.objects.none(),
         required=False,
-        empty_label="All of them / not sure",
+        empty_label=_("All of them / not sure"),
     )
     details = forms.CharField(
-        label="Details (optional)",
+        label=_("Details (optional)"),
         required=False,
         max_length=2000,
-        help_text="For example the right phone number. Please do not include health information.",
+        help_text=_("For example the right phone number. Please do not include health information."),
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from directory import geo
 
@@ -180,9 +181,9 @@ class Provider(models.Model):
     """An individual clinician listed in the directory, identified by NPI."""
 
     class Sex(models.TextChoices):
-        FEMALE = "F", "Female"
-        MALE = "M", "Male"
-        UNKNOWN = "U", "Not stated"
+        FEMALE = "F", _("Female")
+        MALE = "M", _("Male")
+        UNKNOWN = "U", _("Not stated")
 
     npi = models.CharField(max_length=10, unique=True)
     first_name = models.CharField(max_length=100)
@@ -220,12 +221,12 @@ class ListingReport(models.Model):
     """A member of the public saying a directory listing is wrong; the office sees it in the admin."""
 
     class Problem(models.TextChoices):
-        PHONE = "phone", "The phone number is wrong"
-        ADDRESS = "address", "The address is wrong"
-        NOT_ACCEPTING = "not_accepting", "They are not accepting new patients"
-        LEFT_PRACTICE = "left_practice", "This provider no longer works here"
-        PROCEDURES = "procedures", "The procedures listed are wrong"
-        OTHER = "other", "Something else"
+        PHONE = "phone", _("The phone number is wrong")
+        ADDRESS = "address", _("The address is wrong")
+        NOT_ACCEPTING = "not_accepting", _("They are not accepting new patients")
+        LEFT_PRACTICE = "left_practice", _("This provider no longer works here")
+        PROCEDURES = "procedures", _("The procedures listed are wrong")
+        OTHER = "other", _("Something else")
 
     provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="listing_reports")
     location = models.ForeignKey(

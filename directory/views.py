@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from directory.forms import SEARCH_FIELDS, ListingReportForm, ProviderSearchForm
@@ -32,6 +33,16 @@ class SearchResult:
     provider: Provider
     location: PracticeLocation
     distance: float
+    profile_url: str
+
+    @property
+    def zip_centre_only(self) -> bool:
+        """True when the office is placed at its ZIP code's centre, not at its street address."""
+        return self.location.geocode_source == PracticeLocation.GeocodeSource.ZIP_CENTROID
+
+    @property
+    def whole_distance(self) -> int:
+        return round(self.distance)
 
 
 @require_GET
@@ -62,8 +73,14 @@ def find(request: HttpRequest) -> HttpResponse:
         form.add_error(None, f"Page: there {pages} of results for this search.")
         return render(request, "directory/find.html", _find_context(form), status=400)
 
+    search = search_query(request)
     results = [
-        SearchResult(provider=p, location=p.nearest_location, distance=p.distance_km / UNITS_IN_KM[units])
+        SearchResult(
+            provider=p,
+            location=p.nearest_location,
+            distance=p.distance_km / UNITS_IN_KM[units],
+            profile_url=reverse("directory:provider", args=[p.npi]) + search,
+        )
         for p in page.object_list
     ]
     context = _find_context(form) | {
@@ -74,7 +91,7 @@ def find(request: HttpRequest) -> HttpResponse:
         "page": page,
         "results": results,
         "page_links": _page_links(request, page),
-        "map_points": _map_points(results),
+        "map_points": _map_spots(results),
         "map_config": _map_config(form.search.validated_data["near"]),
     }
     return render(request, "directory/find.html", context)
@@ -84,8 +101,33 @@ def _is_search(request: HttpRequest) -> bool:
     return any(name in request.GET for name in SEARCH_FIELDS)
 
 
+def search_query(request: HttpRequest) -> str:
+    """The finder's search as a query string ("?near=...", or "" for none), to carry between pages.
+
+    Only the finder's own parameters travel: a profile link never copies anything else.
+    """
+    query = request.GET.copy()
+    for name in list(query):
+        if name not in SEARCH_FIELDS:
+            del query[name]
+    return "?" + query.urlencode() if query else ""
+
+
 def _find_context(form: ProviderSearchForm) -> dict[str, Any]:
-    return {"form": form}
+    return {
+        "form": form,
+        # Words the finder's scripts show, in the page's language.
+        "finder_messages": {
+            "locating": gettext("Finding your location…"),
+            "located": gettext("Location found. Searching near you…"),
+            "notLocated": gettext(
+                "We could not get your location. Type a ZIP code or a city and state instead."
+            ),
+            "mapFailed": gettext("The map could not load. The list shows every result."),
+            "searchingFrom": gettext("Searching from %(place)s"),
+            "doctorsHere": gettext("%(count)s doctors at this spot"),
+        },
+    }
 
 
 def _place_choice_links(request: HttpRequest, choices: tuple[str, ...]) -> list[dict[str, str]]:
@@ -126,20 +168,30 @@ def _page_links(request: HttpRequest, page: Page[Any]) -> dict[str, str]:
     return links
 
 
-def _map_points(results: list[SearchResult]) -> list[dict[str, Any]]:
-    """What the map script needs per result; the list above the map holds the same facts as text."""
-    return [
-        {
-            "name": result.provider.display_name,
-            "url": reverse("directory:provider", args=[result.provider.npi]),
-            "lat": result.location.latitude,
-            "lng": result.location.longitude,
-            "address": f"{result.location.address_line1}, {result.location.city}, {result.location.state}",
-            "rank": index,
-        }
-        for index, result in enumerate(results, start=1)
-        if result.location.latitude is not None and result.location.longitude is not None
-    ]
+def _map_spots(results: list[SearchResult]) -> list[dict[str, Any]]:
+    """What the map script needs: one entry per spot, with every result placed there.
+
+    Offices known only by their ZIP code share its centre; the map shows them as one marker
+    with the count and the names. The results list above the map holds the same facts as text.
+    """
+    spots: dict[tuple[float, float], dict[str, Any]] = {}
+    for rank, result in enumerate(results, start=1):
+        location = result.location
+        if location.latitude is None or location.longitude is None:
+            continue
+        spot = spots.setdefault(
+            (location.latitude, location.longitude),
+            {"lat": location.latitude, "lng": location.longitude, "doctors": []},
+        )
+        spot["doctors"].append(
+            {
+                "rank": rank,
+                "name": result.provider.display_name,
+                "url": result.profile_url,
+                "address": f"{location.address_line1}, {location.city}, {location.state}",
+            }
+        )
+    return list(spots.values())
 
 
 @require_http_methods(["GET", "POST"])
@@ -160,19 +212,31 @@ def provider_profile(request: HttpRequest, npi: str) -> HttpResponse:
                 form.add_error(None, str(error))
             else:
                 messages.success(
-                    request, "Thank you. We have passed your report to the office to check and correct."
+                    request,
+                    gettext("Thank you. We have passed your report to the office to check and correct."),
                 )
-                return redirect(reverse("directory:provider", args=[npi]))
-        return render(request, "directory/provider.html", _profile_context(provider, form), status=400)
-    return render(request, "directory/provider.html", _profile_context(provider, form))
+                # Back to the report section, where the thank-you is shown, with the search kept.
+                return redirect(_profile_url(request, npi) + "#report")
+        return render(
+            request, "directory/provider.html", _profile_context(request, provider, form), status=400
+        )
+    return render(request, "directory/provider.html", _profile_context(request, provider, form))
 
 
-def _profile_context(provider: Provider, form: ListingReportForm) -> dict[str, Any]:
+def _profile_url(request: HttpRequest, npi: str) -> str:
+    return reverse("directory:provider", args=[npi]) + search_query(request)
+
+
+def _profile_context(request: HttpRequest, provider: Provider, form: ListingReportForm) -> dict[str, Any]:
     locations = list(provider.locations.all())
+    finder = reverse("directory:find")
     return {
         "provider": provider,
         "locations": [(location, _map_link(location)) for location in locations],
         "report_form": form,
+        "report_url": _profile_url(request, provider.npi),
+        "finder_url": finder + search_query(request),
+        "plain_finder_url": finder,
     }
 
 

@@ -47,6 +47,10 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Patient pages come in English (/find/) and Spanish (/es/find/); a browser that prefers
+    # Spanish, or a person who chose it, is sent to the Spanish page.
+    "django.middleware.locale.LocaleMiddleware",
+    "portal.language.PreferredLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -66,6 +70,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "portal.language.language_alternates",
             ],
         },
     },
@@ -98,7 +103,10 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
 
-LANGUAGE_CODE = "en-us"
+LANGUAGE_CODE = "en"
+# Patient pages are offered in these languages; clinician and office pages stay in English.
+LANGUAGES = [("en", "English"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env.str("TIME_ZONE", default="America/New_York")
 USE_I18N = True
 USE_TZ = True
@@ -362,6 +370,7 @@ PATIENT_DATA_PATH_PREFIXES = [
     "/admin/",
     "/accounts/",
     "/check/",
+    "/es/check/",
     "/api/v1/referrals/",
     "/api/v1/triage/",
     "/outcome/",

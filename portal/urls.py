@@ -1,4 +1,5 @@
 from csp.decorators import csp_update
+from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
@@ -20,9 +21,16 @@ api_v1: list[URLPattern | URLResolver] = [
     path("docs/", api_docs, name="api-docs"),
 ]
 
-urlpatterns = [
+# Patient pages: English without a prefix (/find/), Spanish under /es/ (/es/find/).
+patient_pages = i18n_patterns(
     path("", include("directory.urls")),
     path("check/", include("triage.urls")),
+    prefix_default_language=False,
+)
+
+urlpatterns = [
+    *patient_pages,
+    path("i18n/", include("django.conf.urls.i18n")),
     path("referrals/", include("referrals.urls")),
     # The patient's one-time outcome link: an opaque token, never patient data.
     path("outcome/<str:token>/", outcome_report, name="outcome-report"),

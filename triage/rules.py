@@ -14,6 +14,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
+
+def gettext_noop(message: str) -> str:
+    """Marks ``message`` for the translation catalogs; the pages translate it where they show it.
+
+    Django's marker of the same name, defined here so the rules stay free of Django.
+    """
+    return message
+
+
 # Bump whenever a rule, threshold or piece of advice changes: stored assessments keep the
 # version they were judged by, so an old result can always be explained.
 RULESET_VERSION = "2025.1"
@@ -187,99 +196,143 @@ RULES: tuple[Rule, ...] = (
 
 # Why each flag matters, in a line a patient can read.
 EXPLANATIONS: dict[str, str] = {
-    "recent_trauma": "A hard fall or blow can break a bone in the spine, even when the pain seems ordinary.",
-    "cancer_history": "Cancer can spread to the spine, and back pain may be the first sign of it.",
-    "osteoporosis": "Thin, weak bones can break in the spine with little or no injury.",
-    "iv_drug_use": "Injecting drugs raises the risk of an infection in or near the spine.",
-    "immunosuppressant_use": "Medicines that weaken the immune system make spine infections more likely.",
-    "bone_thinning_medication": (
-        "Some medicines, such as long-term steroid tablets, thin the bones so the spine breaks more easily."
+    "recent_trauma": gettext_noop(
+        "A hard fall or blow can break a bone in the spine, even when the pain seems ordinary."
     ),
-    "unexplained_weight_loss": "Losing weight without trying can be a sign of cancer or a lasting infection.",
-    "fever": "Fever with back pain can mean an infection in the spine.",
-    "leg_weakness": "Weak legs can mean a nerve from the spine is being pinched or damaged.",
-    "leg_numbness_tingling": "Numbness or tingling in the legs can mean a nerve from the spine is irritated.",
-    "leg_spasms_stiffness": "Strong leg spasms or stiffness can mean the spinal cord or nerves are squeezed.",
+    "cancer_history": gettext_noop(
+        "Cancer can spread to the spine, and back pain may be the first sign of it."
+    ),
+    "osteoporosis": gettext_noop("Thin, weak bones can break in the spine with little or no injury."),
+    "iv_drug_use": gettext_noop("Injecting drugs raises the risk of an infection in or near the spine."),
+    "immunosuppressant_use": gettext_noop(
+        "Medicines that weaken the immune system make spine infections more likely."
+    ),
+    "bone_thinning_medication": (
+        gettext_noop(
+            "Some medicines, such as long-term steroid tablets, thin the bones "
+            "so the spine breaks more easily."
+        )
+    ),
+    "unexplained_weight_loss": gettext_noop(
+        "Losing weight without trying can be a sign of cancer or a lasting infection."
+    ),
+    "fever": gettext_noop("Fever with back pain can mean an infection in the spine."),
+    "leg_weakness": gettext_noop("Weak legs can mean a nerve from the spine is being pinched or damaged."),
+    "leg_numbness_tingling": gettext_noop(
+        "Numbness or tingling in the legs can mean a nerve from the spine is irritated."
+    ),
+    "leg_spasms_stiffness": gettext_noop(
+        "Strong leg spasms or stiffness can mean the spinal cord or nerves are squeezed."
+    ),
     "bladder_bowel_difficulty": (
-        "Trouble controlling the bladder or bowels can mean the nerves at the base of the spine are "
-        "badly squeezed (cauda equina syndrome), which needs treatment within hours."
+        gettext_noop(
+            "Trouble controlling the bladder or bowels can mean the nerves at the base of the spine are "
+            "badly squeezed (cauda equina syndrome), which needs treatment within hours."
+        )
     ),
     "saddle_numbness": (
-        "Numbness between the legs or around the bottom can mean the nerves at the base of the spine "
-        "are badly squeezed (cauda equina syndrome), which needs treatment within hours."
+        gettext_noop(
+            "Numbness between the legs or around the bottom can mean the nerves at the base of the spine "
+            "are badly squeezed (cauda equina syndrome), which needs treatment within hours."
+        )
     ),
     "weakness_getting_worse": (
-        "Weakness that keeps getting worse means a nerve or the spinal cord is losing function and "
-        "needs treatment now to avoid lasting damage."
+        gettext_noop(
+            "Weakness that keeps getting worse means a nerve or the spinal cord is losing function and "
+            "needs treatment now to avoid lasting damage."
+        )
     ),
-    AGE_70_OR_OLDER: "From age 70, back pain is more often caused by a fracture, cancer or infection.",
+    AGE_70_OR_OLDER: gettext_noop(
+        "From age 70, back pain is more often caused by a fracture, cancer or infection."
+    ),
 }
 
 # Short names for lists of reasons ("Fever", "Age 70 or older").
 FLAG_NAMES: dict[str, str] = {
-    "recent_trauma": "Recent hard fall or injury",
-    "cancer_history": "History of cancer",
-    "osteoporosis": "Osteoporosis (thin bones)",
-    "iv_drug_use": "Injecting drugs",
-    "immunosuppressant_use": "Medicines that weaken the immune system",
-    "bone_thinning_medication": "Medicines that thin the bones",
-    "unexplained_weight_loss": "Weight loss without trying",
-    "fever": "Fever",
-    "leg_weakness": "Leg weakness",
-    "leg_numbness_tingling": "Numbness or tingling in the legs",
-    "leg_spasms_stiffness": "Strong spasms or stiffness in the legs",
-    "bladder_bowel_difficulty": "Trouble controlling bladder or bowels",
-    "saddle_numbness": "Numbness between the legs or around the bottom",
-    "weakness_getting_worse": "Weakness getting worse",
-    AGE_70_OR_OLDER: "Age 70 or older",
+    "recent_trauma": gettext_noop("Recent hard fall or injury"),
+    "cancer_history": gettext_noop("History of cancer"),
+    "osteoporosis": gettext_noop("Osteoporosis (thin bones)"),
+    "iv_drug_use": gettext_noop("Injecting drugs"),
+    "immunosuppressant_use": gettext_noop("Medicines that weaken the immune system"),
+    "bone_thinning_medication": gettext_noop("Medicines that thin the bones"),
+    "unexplained_weight_loss": gettext_noop("Weight loss without trying"),
+    "fever": gettext_noop("Fever"),
+    "leg_weakness": gettext_noop("Leg weakness"),
+    "leg_numbness_tingling": gettext_noop("Numbness or tingling in the legs"),
+    "leg_spasms_stiffness": gettext_noop("Strong spasms or stiffness in the legs"),
+    "bladder_bowel_difficulty": gettext_noop("Trouble controlling bladder or bowels"),
+    "saddle_numbness": gettext_noop("Numbness between the legs or around the bottom"),
+    "weakness_getting_worse": gettext_noop("Weakness getting worse"),
+    AGE_70_OR_OLDER: gettext_noop("Age 70 or older"),
 }
 
-_SAFETY_NET = (
+_SAFETY_NET = gettext_noop(
     "If you get trouble controlling your bladder or bowels, numbness between your legs or around your "
     "bottom, or leg weakness that keeps getting worse, go to an emergency department or call 911 at once."
 )
-_STAY_ACTIVE = "Keep as active as you can: staying in bed tends to slow healing and can make the pain worse."
+_STAY_ACTIVE = gettext_noop(
+    "Keep as active as you can: staying in bed tends to slow healing and can make the pain worse."
+)
 _SELF_CARE_STEPS = (
     _STAY_ACTIVE,
-    "Heat and massage can ease the pain; some people also find acupuncture or chiropractic care helps.",
-    "Over-the-counter anti-inflammatory medicines, such as ibuprofen or naproxen, may help. "
-    "Follow the directions on the package.",
-    "A physical therapist can treat your back and show you exercises that relieve the pain.",
+    gettext_noop(
+        "Heat and massage can ease the pain; some people also find acupuncture or chiropractic care helps."
+    ),
+    gettext_noop(
+        "Over-the-counter anti-inflammatory medicines, such as ibuprofen or naproxen, may help. "
+        "Follow the directions on the package."
+    ),
+    gettext_noop("A physical therapist can treat your back and show you exercises that relieve the pain."),
 )
 
 ADVICE: dict[Disposition, tuple[str, ...]] = {
     Disposition.EMERGENCY: (
-        "Go to an emergency department now, or call 911.",
-        "Do not wait for an appointment. If you cannot get there safely, call 911 instead of driving.",
-        "Tell the staff which warning signs you have and when they started.",
+        gettext_noop("Go to an emergency department now, or call 911."),
+        gettext_noop(
+            "Do not wait for an appointment. If you cannot get there safely, call 911 instead of driving."
+        ),
+        gettext_noop("Tell the staff which warning signs you have and when they started."),
     ),
     Disposition.URGENT: (
-        "See a doctor within 24 to 48 hours.",
-        "Call your primary care doctor today and say you have back pain with a warning sign. "
-        "If they cannot see you within two days, go to an urgent care clinic.",
+        gettext_noop("See a doctor within 24 to 48 hours."),
+        gettext_noop(
+            "Call your primary care doctor today and say you have back pain with a warning sign. "
+            "If they cannot see you within two days, go to an urgent care clinic."
+        ),
         _SAFETY_NET,
     ),
     Disposition.SOON: (
-        "Book a visit with your doctor within 1 to 2 weeks.",
-        "Your primary care doctor can examine you and decide whether you need a scan or a specialist, "
-        "such as an interventional radiologist (IR).",
+        gettext_noop("Book a visit with your doctor within 1 to 2 weeks."),
+        gettext_noop(
+            "Your primary care doctor can examine you and decide whether you need a scan or a specialist, "
+            "such as an interventional radiologist (IR)."
+        ),
         _STAY_ACTIVE,
         _SAFETY_NET,
     ),
     Disposition.SELF_CARE: (
-        "You can look after your back at home for now: most low back pain gets better on its own.",
+        gettext_noop(
+            "You can look after your back at home for now: most low back pain gets better on its own."
+        ),
         *_SELF_CARE_STEPS,
-        "If you are not better in about 6 weeks, see a doctor. An interventional radiologist (IR) may then "
-        "offer a minimally invasive treatment guided by imaging.",
+        gettext_noop(
+            "If you are not better in about 6 weeks, see a doctor. An interventional radiologist (IR) "
+            "may then offer a minimally invasive treatment guided by imaging."
+        ),
         _SAFETY_NET,
     ),
 }
 # Past this point self-care alone has had its chance: the advice turns to seeing a doctor.
 SELF_CARE_DOCTOR_VISIT_WEEKS = 6
 _LONG_LASTING_PAIN_ADVICE: tuple[str, ...] = (
-    "Book a visit with your doctor: your answers show no warning signs, but your pain has lasted "
-    "6 weeks or more.",
-    "An interventional radiologist (IR) may be able to offer a minimally invasive, image-guided treatment.",
+    gettext_noop(
+        "Book a visit with your doctor: your answers show no warning signs, but your pain has lasted "
+        "6 weeks or more."
+    ),
+    gettext_noop(
+        "An interventional radiologist (IR) may be able to offer "
+        "a minimally invasive, image-guided treatment."
+    ),
     *_SELF_CARE_STEPS,
     _SAFETY_NET,
 )
@@ -305,83 +358,96 @@ class QuestionGroup:
 QUESTION_GROUPS: tuple[QuestionGroup, ...] = (
     QuestionGroup(
         "history",
-        "Injuries and health history",
+        gettext_noop("Injuries and health history"),
         ("recent_trauma", "cancer_history", "osteoporosis"),
     ),
     QuestionGroup(
         "medicines",
-        "Medicines and drugs",
+        gettext_noop("Medicines and drugs"),
         ("iv_drug_use", "immunosuppressant_use", "bone_thinning_medication"),
     ),
-    QuestionGroup("general", "How you feel in general", ("unexplained_weight_loss", "fever")),
+    QuestionGroup("general", gettext_noop("How you feel in general"), ("unexplained_weight_loss", "fever")),
     QuestionGroup(
         "legs",
-        "Your legs",
+        gettext_noop("Your legs"),
         ("leg_weakness", "leg_numbness_tingling", "leg_spasms_stiffness"),
     ),
     QuestionGroup(
         "warning_signs",
-        "Bladder, bowels and nerves",
+        gettext_noop("Bladder, bowels and nerves"),
         ("bladder_bowel_difficulty", "saddle_numbness", "weakness_getting_worse"),
     ),
 )
 
 _QUESTION_TEXT: dict[str, tuple[str, str]] = {
     "recent_trauma": (
-        "Did your back pain start after a recent hard fall, car crash or other strong blow?",
-        "A high-impact injury, not an everyday strain such as lifting or twisting.",
+        gettext_noop("Did your back pain start after a recent hard fall, car crash or other strong blow?"),
+        gettext_noop("A high-impact injury, not an everyday strain such as lifting or twisting."),
     ),
-    "cancer_history": ("Have you ever had cancer?", "Any cancer, even if it was treated years ago."),
+    "cancer_history": (
+        gettext_noop("Have you ever had cancer?"),
+        gettext_noop("Any cancer, even if it was treated years ago."),
+    ),
     "osteoporosis": (
-        "Have you been told you have osteoporosis?",
-        "Osteoporosis means thin, weak bones that break easily.",
+        gettext_noop("Have you been told you have osteoporosis?"),
+        gettext_noop("Osteoporosis means thin, weak bones that break easily."),
     ),
     "iv_drug_use": (
-        "Do you inject drugs, or have you injected drugs recently?",
-        "IV (intravenous) drug use means injecting drugs into a vein. Your answer stays private.",
+        gettext_noop("Do you inject drugs, or have you injected drugs recently?"),
+        gettext_noop(
+            "IV (intravenous) drug use means injecting drugs into a vein. Your answer stays private."
+        ),
     ),
     "immunosuppressant_use": (
-        "Do you take medicines that weaken your immune system?",
-        "Immunosuppressants, for example after an organ transplant, for rheumatoid arthritis, "
-        "or chemotherapy for cancer.",
+        gettext_noop("Do you take medicines that weaken your immune system?"),
+        gettext_noop(
+            "Immunosuppressants, for example after an organ transplant, for rheumatoid arthritis, "
+            "or chemotherapy for cancer."
+        ),
     ),
     "bone_thinning_medication": (
-        "Do you take medicines that can make your bones thinner?",
-        "For example steroid tablets such as prednisone taken for 3 months or longer.",
+        gettext_noop("Do you take medicines that can make your bones thinner?"),
+        gettext_noop("For example steroid tablets such as prednisone taken for 3 months or longer."),
     ),
     "unexplained_weight_loss": (
-        "Have you lost weight recently without trying?",
-        "Losing weight without dieting or a change in exercise.",
+        gettext_noop("Have you lost weight recently without trying?"),
+        gettext_noop("Losing weight without dieting or a change in exercise."),
     ),
     "fever": (
-        "Do you have a fever?",
-        "A temperature of 100.4 °F (38 °C) or higher, or feeling hot with chills and sweats.",
+        gettext_noop("Do you have a fever?"),
+        gettext_noop("A temperature of 100.4 °F (38 °C) or higher, or feeling hot with chills and sweats."),
     ),
     "leg_weakness": (
-        "Are one or both of your legs weak?",
-        "For example, your foot drags or your leg gives way when you walk.",
+        gettext_noop("Are one or both of your legs weak?"),
+        gettext_noop("For example, your foot drags or your leg gives way when you walk."),
     ),
     "leg_numbness_tingling": (
-        "Do you have numbness or tingling in your legs?",
-        "Pins and needles, or parts of a leg or foot that feel dead.",
+        gettext_noop("Do you have numbness or tingling in your legs?"),
+        gettext_noop("Pins and needles, or parts of a leg or foot that feel dead."),
     ),
     "leg_spasms_stiffness": (
-        "Do you have strong spasms or stiffness in your legs?",
-        "Muscles in your legs that tighten hard on their own, or legs that feel stiff and hard to move.",
+        gettext_noop("Do you have strong spasms or stiffness in your legs?"),
+        gettext_noop(
+            "Muscles in your legs that tighten hard on their own, or legs that feel stiff and hard to move."
+        ),
     ),
     "bladder_bowel_difficulty": (
-        "Do you have new trouble controlling your bladder or bowels?",
-        "Trouble starting to pee, not being able to pee, leaking urine or stool, or not feeling "
-        "when you need to go.",
+        gettext_noop("Do you have new trouble controlling your bladder or bowels?"),
+        gettext_noop(
+            "Trouble starting to pee, not being able to pee, leaking urine or stool, or not feeling "
+            "when you need to go."
+        ),
     ),
     "saddle_numbness": (
-        "Is the skin between your legs or around your bottom numb?",
-        "Called saddle numbness: the area that would touch a saddle, such as your inner thighs, "
-        "genitals or buttocks, feels numb or different when you wipe.",
+        gettext_noop("Is the skin between your legs or around your bottom numb?"),
+        gettext_noop(
+            "Called saddle numbness: the area that would touch a saddle, such as your inner thighs, "
+            "genitals or buttocks, feels numb or different when you wipe."
+        ),
     ),
     "weakness_getting_worse": (
-        "Is weakness in your legs or feet getting worse?",
-        "Weakness that is spreading or getting stronger over hours or days.",
+        gettext_noop("Is weakness in your legs or feet getting worse?"),
+        gettext_noop("Weakness that is spreading or getting stronger over hours or days."),
     ),
 }
 

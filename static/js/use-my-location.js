@@ -5,23 +5,26 @@
   var button = document.getElementById("use-my-location");
   var near = document.getElementById("id_near");
   var status = document.getElementById("location-status");
-  if (!button || !near || !("geolocation" in navigator)) {
+  var messagesTag = document.getElementById("finder-messages");
+  if (!button || !near || !messagesTag || !("geolocation" in navigator)) {
     return;
   }
+  // The words come from the page, in its language.
+  var messages = JSON.parse(messagesTag.textContent);
   button.hidden = false;
   button.addEventListener("click", function () {
-    status.textContent = "Finding your location…";
+    status.textContent = messages.locating;
     button.disabled = true;
     navigator.geolocation.getCurrentPosition(
       function (position) {
         // Two decimals (about 1 km) are plenty for a search and keep the exact spot private.
         near.value = position.coords.latitude.toFixed(2) + "," + position.coords.longitude.toFixed(2);
-        status.textContent = "Location found. Searching near you…";
+        status.textContent = messages.located;
         near.form.submit();
       },
       function () {
         button.disabled = false;
-        status.textContent = "We could not get your location. Type a ZIP code or a city and state instead.";
+        status.textContent = messages.notLocated;
         near.focus();
       },
       { timeout: 10000, maximumAge: 600000 }

@@ -97,5 +97,5 @@ def test_the_finder_can_be_used_by_keyboard_from_search_to_profile(page: Page) -
     page.keyboard.press("Tab")
     assert_focus_on(page, tag="a", text=summit.display_name)
     page.keyboard.press("Enter")
-    expect(page).to_have_url(re.compile(f"/find/{summit.npi}/$"))
+    expect(page).to_have_url(re.compile(f"/find/{summit.npi}/\\?near={PATIENT_ZIP}&"))
     expect(page.get_by_role("heading", level=1)).to_have_text(summit.display_name)

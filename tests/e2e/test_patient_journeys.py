@@ -35,7 +35,8 @@ def test_patient_finds_an_ir_near_a_zip_filters_by_procedure_and_opens_a_profile
     expect(page.get_by_role("heading", level=2)).to_contain_text("1 interventional radiologist within")
     page.get_by_role("link", name=summit.display_name).click()
 
-    expect(page).to_have_url(re.compile(f"/find/{summit.npi}/$"))
+    # The profile keeps the search in its address, for "Back to your search results".
+    expect(page).to_have_url(re.compile(f"/find/{summit.npi}/\\?near={PATIENT_ZIP}&"))
     expect(page.get_by_role("heading", level=1)).to_have_text(summit.display_name)
     expect(page.get_by_role("heading", name="Summit Interventional Radiology")).to_be_visible()
     expect(page.locator("section", has_text="Procedures offered")).to_contain_text("Vertebroplasty")
