@@ -8,7 +8,7 @@ from typing import Any
 from geopy.distance import geodesic
 
 from directory.geo import zip_centroid
-from directory.models import Practice, Provider
+from directory.models import Practice, PracticeLocation, Provider
 from referrals.demo import staff_group
 from tests.directory.factories import PracticeFactory, PracticeLocationFactory, ProviderFactory
 from tests.referrals.factories import StaffFactory, UserFactory
@@ -31,7 +31,10 @@ def office_km_north(km: float, *, name: str, last_name: str, procedures: tuple[s
     point = geodesic(kilometers=km).destination((origin.lat, origin.lng), 0)
     practice = PracticeFactory.create(name=name)
     location = PracticeLocationFactory.create(
-        practice=practice, latitude=point.latitude, longitude=point.longitude
+        practice=practice,
+        latitude=point.latitude,
+        longitude=point.longitude,
+        geocode_source=PracticeLocation.GeocodeSource.GEOCODER,
     )
     provider = ProviderFactory.create(
         locations=[location], first_name="Dana", last_name=last_name, procedures=list(procedures)
