@@ -10,6 +10,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext, gettext_noop
 from django_ratelimit.core import get_usage
 from ipware import get_client_ip
 
@@ -29,7 +30,7 @@ RATE_LIMITED_VIEWS: dict[tuple[str, str], str] = {
 # Clients whose address cannot be read share one budget rather than escaping the limit.
 UNKNOWN_CLIENT = "0.0.0.0"  # noqa: S104 (a bucket name, not a bind address)
 
-TOO_MANY_REQUESTS = "Too many requests from your address. Please wait a minute and try again."
+TOO_MANY_REQUESTS = gettext_noop("Too many requests from your address. Please wait a minute and try again.")
 
 
 def client_address(request: HttpRequest) -> str:
@@ -111,6 +112,6 @@ def too_many_requests(request: HttpRequest, *, retry_after: int) -> HttpResponse
     if request.path.startswith("/api/"):
         response = JsonResponse({"detail": TOO_MANY_REQUESTS}, status=429)
     else:
-        response = render(request, "429.html", {"message": TOO_MANY_REQUESTS}, status=429)
+        response = render(request, "429.html", {"message": gettext(TOO_MANY_REQUESTS)}, status=429)
     response["Retry-After"] = str(max(retry_after, 1))
     return response

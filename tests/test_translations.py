@@ -8,6 +8,7 @@ from __future__ import annotations
 import gettext
 import re
 from pathlib import Path
+from typing import Any
 
 import polib
 import pytest
@@ -148,3 +149,19 @@ def test_clinician_pages_have_one_address_and_no_language_switch(client: Client)
     assert '<html lang="en">' in html
     assert "hreflang" not in html
     assert "/i18n/setlang/" not in html
+
+
+@pytest.mark.django_db
+def test_a_spanish_visitor_who_searches_too_often_is_told_to_wait_in_spanish(
+    client: Client, settings: Any
+) -> None:
+    settings.PUBLIC_RATE_LIMITS = {**settings.PUBLIC_RATE_LIMITS, "search": "1/m"}
+    client.get("/es/find/", {"near": "80202"})
+
+    response = client.get("/es/find/", {"near": "80202"})
+
+    assert response.status_code == 429
+    assert "Demasiadas solicitudes desde su dirección" in response.content.decode()
+    assert (
+        client.get("/api/v1/providers/", {"near": "80202"}).json()["detail"].startswith("Too many requests")
+    )
