@@ -2,7 +2,8 @@
 
 Pure Python over the place index (``places.py``: the ``zipcodes`` package's GeoNames data),
 no table of the portal's. The only network boundary is the optional street-address
-geocoder, which is off unless ``settings.GEOCODER`` names a geopy geocoder.
+geocoder, which is off unless ``settings.GEOCODER`` names a geopy geocoder. Sentences meant
+for a person go through Django's gettext, so they come in the asking page's language.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+from django.utils.translation import gettext, gettext_noop
 
 from directory import places
 
@@ -27,7 +30,9 @@ _ZIP_RE = re.compile(r"^(\d{5})(?:-?(\d{4}))?$")
 _LAT_LNG_RE = re.compile(r"^([+-]?\d+(?:\.\d+)?)\s*,\s*([+-]?\d+(?:\.\d+)?)$")
 _CITY_STATE_RE = re.compile(r"^(?P<city>[^,]*[^\s,])\s*(?:,\s*|\s+)(?P<state>[A-Za-z]{2})$")
 
-_HOW_TO_ENTER = 'Enter a 5-digit ZIP code, a city such as "Denver, CO", or "latitude,longitude".'
+_HOW_TO_ENTER = gettext_noop(
+    'Enter a 5-digit ZIP code, a city such as "Denver, CO", or "latitude,longitude".'
+)
 
 
 @dataclass(frozen=True)
@@ -49,7 +54,10 @@ class AmbiguousPlace(PlaceNotFound):
     def __init__(self, choices: list[str]) -> None:
         self.choices = choices
         city = choices[0].rpartition(",")[0]
-        self.question = f"There is a {city} in {len(choices)} states. Which one do you mean?"
+        self.question = gettext("There is a %(city)s in %(count)s states. Which one do you mean?") % {
+            "city": city,
+            "count": len(choices),
+        }
         super().__init__(f"{self.question} {'; '.join(choices)}.")
 
 
@@ -70,9 +78,15 @@ def _parse_lat_lng(text: str) -> Origin | None:
         return None
     lat, lng = float(match.group(1)), float(match.group(2))
     if not -90 <= lat <= 90:
-        raise PlaceNotFound(f"Latitude {match.group(1)} is out of range: it must be between -90 and 90.")
+        raise PlaceNotFound(
+            gettext("Latitude %(value)s is out of range: it must be between -90 and 90.")
+            % {"value": match.group(1)}
+        )
     if not -180 <= lng <= 180:
-        raise PlaceNotFound(f"Longitude {match.group(2)} is out of range: it must be between -180 and 180.")
+        raise PlaceNotFound(
+            gettext("Longitude %(value)s is out of range: it must be between -180 and 180.")
+            % {"value": match.group(2)}
+        )
     return Origin(lat=lat, lng=lng, label=f"{lat:.5f}, {lng:.5f}")
 
 
@@ -119,11 +133,14 @@ def resolve_place(text: str) -> Origin:
     """
     cleaned = (text or "").strip()
     if not cleaned:
-        raise PlaceNotFound(f"Tell us where to search from. {_HOW_TO_ENTER}")
+        raise PlaceNotFound(gettext("Tell us where to search from.") + " " + gettext(_HOW_TO_ENTER))
     if _ZIP_RE.match(cleaned):
         origin = zip_centroid(cleaned)
         if origin is None:
-            raise PlaceNotFound(f"We could not find the ZIP code {cleaned[:5]}. Check it and try again.")
+            raise PlaceNotFound(
+                gettext("We could not find the ZIP code %(zip)s. Check it and try again.")
+                % {"zip": cleaned[:5]}
+            )
         return origin
     by_coordinates = _parse_lat_lng(cleaned)
     if by_coordinates is not None:
@@ -132,8 +149,15 @@ def resolve_place(text: str) -> Origin:
     if by_city is not None:
         return by_city
     if "," in cleaned or _CITY_STATE_RE.match(cleaned):
-        raise PlaceNotFound(f'We could not find "{cleaned[:80]}". Check the spelling of the city and state.')
-    raise PlaceNotFound(f'We could not understand "{cleaned[:80]}". {_HOW_TO_ENTER}')
+        raise PlaceNotFound(
+            gettext('We could not find "%(place)s". Check the spelling of the city and state.')
+            % {"place": cleaned[:80]}
+        )
+    raise PlaceNotFound(
+        gettext('We could not understand "%(place)s".') % {"place": cleaned[:80]}
+        + " "
+        + gettext(_HOW_TO_ENTER)
+    )
 
 
 def names_coordinates(text: str) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from importlib import import_module
 
 import pytest
@@ -41,3 +42,12 @@ def _catalog_after_flush(request: pytest.FixtureRequest) -> None:
 
     if not Procedure.objects.exists():
         import_module("directory.migrations.0002_catalog").load_catalog(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _english_after_each_test() -> Iterator[None]:
+    """A Spanish page leaves Spanish active in the test's thread; the next test starts in English."""
+    yield
+    from django.utils import translation
+
+    translation.activate("en")

@@ -73,16 +73,9 @@ def test_every_procedure_condition_and_language_has_a_spanish_name() -> None:
         assert translation.gettext("Herniated disc") == "Hernia de disco"
 
 
-# Known gap: the finder's place errors ("We could not find the ZIP code ...") are sentences
-# built in directory/geo.py, which the place-name work is rewriting; they are still English.
-PAGES_WITH_ENGLISH_PLACE_ERRORS = {"finder, unknown place"}
-
-
 @pytest.mark.django_db
 def test_no_spanish_patient_page_shows_an_english_sentence() -> None:
     for name, english_html, spanish_html in patient_pages():
-        if name in PAGES_WITH_ENGLISH_PLACE_ERRORS:
-            continue
         assert '<html lang="en">' in english_html, name
         assert '<html lang="es">' in spanish_html, name
         words = set(re.findall(r"[a-z]+", _without_directory_data(visible_text(spanish_html)).lower()))

@@ -54,6 +54,7 @@ def patient_pages() -> Iterator[tuple[str, str, str]]:
         "finder results": _get("/find/?near=80202&radius=25"),
         "finder, no results": _get("/find/?near=10001&radius=5"),
         "finder, unknown place": _get("/find/?near=00000"),
+        "finder, which city": _get("/find/?near=springfield"),
         "provider profile": _get(f"/find/{npi}/"),
         "provider, report sent": _post(f"/find/{npi}/", {"problem": "phone"}),
         "provider, report missing answer": _post(f"/find/{npi}/", {}),
