@@ -20,6 +20,7 @@ from directory.models import (
     ListingReport,
     Practice,
     PracticeLocation,
+    PracticeMembership,
     Procedure,
     Provider,
 )
@@ -172,3 +173,31 @@ class ListingReportAdmin(DirectoryAdmin):
     def mark_resolved(self, request: HttpRequest, queryset: QuerySet[ListingReport]) -> None:
         changed = listing_reports_resolve(reports=queryset)
         self.message_user(request, f"{changed} report(s) marked resolved.", messages.SUCCESS)
+
+
+@admin.register(PracticeMembership)
+class PracticeMembershipAdmin(admin.ModelAdmin):
+    """Which staff users work for which practice: superusers and referral coordinators keep it."""
+
+    list_display = ["user", "practice", "created_at"]
+    list_select_related = ["user", "practice"]
+    search_fields = ["user__username", "practice__name"]
+    autocomplete_fields = ["user", "practice"]
+
+    def _keeps_memberships(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("directory.enrol_practice")
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return self._keeps_memberships(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._keeps_memberships(request)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return self._keeps_memberships(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._keeps_memberships(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._keeps_memberships(request)

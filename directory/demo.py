@@ -26,6 +26,15 @@ DEMO_NPI_PREFIX = "19"
 
 # Practices placed first, so even a tiny demo finds results around these well-known ZIPs.
 ANCHOR_ZIPS = ["10001", "60601", "94103", "77030", "02115"]
+# The first practice at each anchor ZIP is a demo IR office: named so, taking referrals and
+# offering every procedure; the referral demo enrols it with a staff login named after it.
+DEMO_OFFICES = {
+    "60601": "Lakeside",
+    "10001": "Summit",
+    "94103": "Bayview",
+    "77030": "Harbor",
+    "02115": "Northshore",
+}
 
 
 def _words(text: str) -> list[str]:
@@ -289,8 +298,20 @@ def plan_directory(*, providers: int, rng_seed: int = 7) -> list[PracticePlan]:
         for _ in range(size):
             plan.providers.append(_plan_provider(rng, sequence, len(locations)))
             sequence += 1
+        if len(plans) < len(anchors) and first.zip_code in DEMO_OFFICES:
+            _make_office(plan, DEMO_OFFICES[first.zip_code])
         plans.append(plan)
     return plans
+
+
+def _make_office(plan: PracticePlan, prefix: str) -> None:
+    """Turn ``plan`` into a demo IR office: its name, referrals on, every procedure on offer."""
+    plan.name = f"{prefix} {next(kind for kind in PRACTICE_KINDS if plan.name.endswith(kind))}"
+    plan.accepting_referrals = True
+    lead = plan.providers[0]
+    lead.procedures = list(PROCEDURE_WEIGHTS)
+    lead.conditions = sorted({condition for slugs in PROCEDURE_CONDITIONS.values() for condition in slugs})
+    lead.location_indexes = list(range(len(plan.locations)))
 
 
 def _existing_demo_npis() -> set[str]:

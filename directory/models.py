@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from directory import geo
+from directory.enrolment import EndpointStatus, PracticeMembership, PracticeQuerySet  # noqa: F401
 
 
 class CatalogEntry(models.Model):
@@ -56,15 +57,33 @@ class Practice(models.Model):
     accepting_referrals = models.BooleanField(
         default=True, help_text="Untick to stop the portal routing new referrals here."
     )
+    # Delivery channels (docs/workflow.md): the portal inbox and an electronic endpoint.
+    referral_inbox_email = models.EmailField(
+        blank=True, help_text="A monitored address told of each new referral (the portal inbox)."
+    )
+    fhir_base_url = models.URLField(blank=True, help_text="FHIR R4 base URL receiving referrals.")
+    fhir_endpoint_status = models.CharField(
+        max_length=8, choices=EndpointStatus.choices, default=EndpointStatus.OFF
+    )
+    enrolled_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # New-referral notices that failed one after another; two or more needs a coordinator.
+    delivery_failures_in_a_row = models.PositiveSmallIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PracticeQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
         indexes = [models.Index(fields=["name"])]
+        permissions = [("enrol_practice", "Can enrol and un-enrol practices")]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def needs_attention(self) -> bool:
+        return self.delivery_failures_in_a_row >= 2
 
 
 class PracticeLocation(models.Model):

@@ -214,12 +214,14 @@ def practices_near(
     radius_km: float,
     procedure: str | None = None,
     condition: str | None = None,
+    practices: QuerySet[Practice] | None = None,
 ) -> list[PracticeDistance]:
     """Practices accepting referrals with a qualifying location within ``radius_km``, nearest first.
 
     A location qualifies when a listed provider practising there offers ``procedure``
     and treats ``condition`` (each None = any). Each practice appears once, at its
-    nearest qualifying location; ties are broken by practice name, then id.
+    nearest qualifying location; ties are broken by practice name, then id. ``practices``
+    (e.g. ``Practice.objects.receiving_referrals()``) limits the search to those, in the query.
     """
     provider_filter = Q(providers__is_listed=True)
     if procedure is not None:
@@ -235,6 +237,8 @@ def practices_near(
         .select_related("practice")
         .distinct()
     )
+    if practices is not None:
+        locations = locations.filter(practice__in=practices)
     nearest: dict[int, PracticeDistance] = {}
     for location in locations:
         if location.practice_id not in nearest:

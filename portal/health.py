@@ -1,8 +1,14 @@
-"""``/health/``: is the portal able to do its work, and is any notification stuck?"""
+"""``/health/``: is the portal able to do its work, and is any notification or referral stuck?
+
+Each check adds its figures to the report and says whether they are healthy; the view
+answers 503 when any check is not. A new check is one more function in ``CHECKS``.
+"""
 
 from __future__ import annotations
 
+import datetime
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -56,10 +62,38 @@ def oldest_pending_notification_seconds() -> float | None:
     return None if oldest is None else round((timezone.now() - oldest).total_seconds(), 1)
 
 
+def check_notifications(report: dict[str, Any]) -> bool:
+    age = oldest_pending_notification_seconds()
+    report["oldest_pending_notification_seconds"] = age
+    return age is None or age <= settings.NOTIFICATION_HEALTH_MAX_AGE_SECONDS
+
+
+def check_failed_deliveries(report: dict[str, Any]) -> bool:
+    """Failed notices of the last 24 h, and referrals waiting on a failed delivery.
+
+    Unhealthy once a referral has waited on a failed delivery longer than the grace
+    period: the sweep that moves such referrals on is not running.
+    """
+    from referrals.models import NotificationOutbox
+    from referrals.selectors import referrals_with_failed_delivery
+
+    now = timezone.now()
+    report["failed_notifications_24h"] = NotificationOutbox.objects.filter(
+        status=NotificationOutbox.Status.FAILED, created_at__gte=now - datetime.timedelta(hours=24)
+    ).count()
+    report["referrals_waiting_on_failed_delivery"] = referrals_with_failed_delivery(now).count()
+    stuck = referrals_with_failed_delivery(now, past_grace=True).count()
+    report["referrals_stuck_past_delivery_grace"] = stuck
+    return stuck == 0
+
+
+CHECKS: list[Callable[[dict[str, Any]], bool]] = [check_notifications, check_failed_deliveries]
+
+
 @never_cache
 @require_GET
 def health(request: HttpRequest) -> JsonResponse:
-    """200 when the database and broker are up and no notification waits too long; else 503.
+    """200 when the database and broker are up and nothing waits too long; else 503.
 
     A cache that is down is reported but keeps the status 200: pages still answer without it.
     """
@@ -68,12 +102,8 @@ def health(request: HttpRequest) -> JsonResponse:
         "broker": broker_status(),
         "cache": cache_status(),
     }
-    age = oldest_pending_notification_seconds() if report["database"] == "ok" else None
-    report["oldest_pending_notification_seconds"] = age
-    healthy = (
-        report["database"] == "ok"
-        and report["broker"] in ("ok", "eager")
-        and (age is None or age <= settings.NOTIFICATION_HEALTH_MAX_AGE_SECONDS)
-    )
+    healthy = report["database"] == "ok" and report["broker"] in ("ok", "eager")
+    if report["database"] == "ok":
+        healthy = all([check(report) for check in CHECKS]) and healthy
     report["status"] = "ok" if healthy else "unhealthy"
     return JsonResponse(report, status=200 if healthy else 503)

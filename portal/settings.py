@@ -200,6 +200,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "referrals.tasks.time_out_overdue_referrals",
         "schedule": BACKGROUND_SWEEP_SECONDS,
     },
+    "move-on-undelivered-referrals": {
+        "task": "referrals.tasks.move_on_undelivered_referrals",
+        "schedule": BACKGROUND_SWEEP_SECONDS,
+    },
     "queue-appointment-reminders": {
         "task": "referrals.tasks.queue_appointment_reminders",
         "schedule": max(BACKGROUND_SWEEP_SECONDS, 60.0),
@@ -277,6 +281,16 @@ X_FRAME_OPTIONS = "DENY"
 REFERRAL_ROUTING_RADIUS_MILES = env.float("REFERRAL_ROUTING_RADIUS_MILES", default=50.0)
 # How many ranked candidates a routing event keeps to show why a practice was chosen.
 REFERRAL_SHORTLIST_SIZE = env.int("REFERRAL_SHORTLIST_SIZE", default=5)
+# A new-referral notice still undelivered this long after routing counts as failed: the
+# referral moves on to the next practice (docs/workflow.md).
+REFERRAL_DELIVERY_GRACE_MINUTES = env.int("REFERRAL_DELIVERY_GRACE_MINUTES", default=30)
+# The referral coordinators: told of unroutable and undeliverable referrals, and named to
+# clinicians as the people to contact when no practice could be found.
+REFERRAL_COORDINATOR_EMAIL = env.str("REFERRAL_COORDINATOR_EMAIL", default="coordinators@irportal.example")
+REFERRAL_COORDINATOR_CONTACT = env.str(
+    "REFERRAL_COORDINATOR_CONTACT",
+    default="the IR Portal referral coordinators (coordinators@irportal.example, 555-0100)",
+)
 # How long a practice has to accept or decline, by triage disposition; then it moves on.
 REFERRAL_ACCEPTANCE_HOURS = {
     "urgent": env.int("REFERRAL_ACCEPTANCE_HOURS_URGENT", default=24),

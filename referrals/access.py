@@ -1,7 +1,7 @@
 """Who may do what to a referral, and in which states: one rule table for services and screens.
 
 Pure decisions over a referral and a user; the only database read is the user's practice
-memberships (``staff_practice_ids``), which callers may pass in to avoid repeating it.
+memberships (``directory.enrolment.practice_ids_for_user``), which callers may pass in to avoid repeating it.
 """
 
 from __future__ import annotations
@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from referrals.models import PracticeMembership, Referral
+from directory.enrolment import practice_ids_for_user
+from referrals.models import Referral
+from referrals.selectors import referral_needs_coordinator
 
 # A signed-in user or AnonymousUser: anything with is_authenticated, is_active, has_perm.
 AnyUser = Any
@@ -60,13 +62,6 @@ RULES: dict[Action, Rule] = {
 }
 
 
-def staff_practice_ids(user: AnyUser) -> frozenset[int]:
-    """The ids of the practices ``user`` works for (empty for anyone else)."""
-    if not user.is_authenticated:
-        return frozenset()
-    return frozenset(PracticeMembership.objects.filter(user_id=user.pk).values_list("practice_id", flat=True))
-
-
 def may_refer(user: AnyUser) -> bool:
     """True when ``user`` may submit referrals: a signed-in clinician, never IR office staff.
 
@@ -75,7 +70,7 @@ def may_refer(user: AnyUser) -> bool:
     """
     if not user.is_authenticated or not user.is_active or user.is_staff:
         return False
-    return not staff_practice_ids(user)
+    return not practice_ids_for_user(user)
 
 
 def roles_of(user: AnyUser, referral: Referral, practice_ids: frozenset[int] | None = None) -> set[Role]:
@@ -87,7 +82,7 @@ def roles_of(user: AnyUser, referral: Referral, practice_ids: frozenset[int] | N
         roles.add(Role.SUPERUSER)
     if referral.clinician_id == user.pk:
         roles.add(Role.REFERRER)
-    ids = staff_practice_ids(user) if practice_ids is None else practice_ids
+    ids = practice_ids_for_user(user) if practice_ids is None else practice_ids
     if referral.practice_id is not None and referral.practice_id in ids:
         roles.add(Role.PRACTICE_STAFF)
     if user.has_perm("referrals.route_referral_by_hand"):
@@ -98,11 +93,11 @@ def roles_of(user: AnyUser, referral: Referral, practice_ids: frozenset[int] | N
 def may_see(user: AnyUser, referral: Referral, practice_ids: frozenset[int] | None = None) -> bool:
     """True when ``user`` may see ``referral`` at all.
 
-    The referrer, staff of the practice it is with, and superusers; people who route by
-    hand also see referrals that are unroutable (and only while they are).
+    The referrer, staff of the practice it is with, and superusers; referral coordinators
+    (who route by hand) also see referrals that are unroutable or stuck, while they are.
     """
     roles = roles_of(user, referral, practice_ids)
-    if Role.ROUTER in roles and referral.status == Status.UNROUTABLE:
+    if Role.ROUTER in roles and referral_needs_coordinator(referral):
         return True
     return bool(roles & {Role.REFERRER, Role.PRACTICE_STAFF, Role.SUPERUSER})
 

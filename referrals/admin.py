@@ -29,6 +29,7 @@ from directory.models import ListingReport, Practice, PracticeLocation, Provider
 from directory.services import location_mark_verified
 from referrals import routing, selectors, services
 from referrals.access import ANOTHER_PRACTICE
+from referrals.admin_enrolment import OfficePracticeAdmin
 from referrals.admin_forms import AppointmentInlineForm, CompleteForm, DeclineForm, RouteByHandForm
 from referrals.admin_patient_outcomes import PatientReportedOutcomeInline
 from referrals.admin_scoping import (
@@ -45,7 +46,6 @@ from referrals.models import (
     AuditLogEntry,
     FollowUp,
     NotificationOutbox,
-    PracticeMembership,
     Referral,
     ReferralEvent,
 )
@@ -300,8 +300,8 @@ class ReferralAdmin(OfficeScopedAdmin):
     def scope_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         scoped = super().scope_queryset(request, queryset)
         if practice_ids_for(request) is not ALL_PRACTICES and request.user.has_perm(ROUTE_BY_HAND_PERMISSION):
-            # Unroutable referrals belong to no practice yet: the router's to place.
-            return scoped | queryset.filter(status=Referral.Status.UNROUTABLE)
+            # Unroutable and stuck referrals are the coordinators' to place (docs/workflow.md).
+            return scoped | queryset.filter(selectors.needs_coordinator())
         return scoped
 
     def get_actions(self, request: HttpRequest) -> dict[str, Any]:
@@ -749,10 +749,6 @@ def _rescope(model: type[Any], scoped_class: type[admin.ModelAdmin]) -> None:
     admin.site.register(model, scoped_class)
 
 
-class OfficePracticeAdmin(OfficeScopedMixin, directory_admin.PracticeAdmin):
-    practice_path = "pk"
-
-
 class OfficePracticeLocationAdmin(OfficeScopedMixin, directory_admin.PracticeLocationAdmin):
     practice_path = "practice"
 
@@ -832,25 +828,6 @@ class AuditLogEntryAdmin(SuperuserOnlyAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
-
-
-@admin.register(PracticeMembership)
-class PracticeMembershipAdmin(SuperuserOnlyAdmin):
-    """Which staff users work for which practice: what decides everything an office sees."""
-
-    list_display = ["user", "practice", "created_at"]
-    list_select_related = ["user", "practice"]
-    search_fields = ["user__username", "practice__name"]
-    autocomplete_fields = ["user", "practice"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return bool(request.user.is_superuser)
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return bool(request.user.is_superuser)
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return bool(request.user.is_superuser)
 
 
 @admin.register(NotificationOutbox)

@@ -15,8 +15,8 @@ from django.db import models
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 
+from directory.enrolment import practice_ids_for_user
 from directory.models import ListingReport, Practice, PracticeLocation, Provider
-from referrals.models import PracticeMembership
 
 ALL_PRACTICES = None
 
@@ -31,9 +31,7 @@ def practice_ids_for(request: HttpRequest) -> frozenset[int] | None:
         return ALL_PRACTICES
     cached: frozenset[int] | None = getattr(request, "_office_practice_ids", None)
     if cached is None:
-        cached = frozenset(
-            PracticeMembership.objects.filter(user_id=user.pk).values_list("practice_id", flat=True)
-        )
+        cached = practice_ids_for_user(user)
         request._office_practice_ids = cached  # type: ignore[attr-defined]
     return cached
 

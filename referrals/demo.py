@@ -1,8 +1,10 @@
-"""Demo referrals: two IR offices with staff logins, and referrals in every status, idempotently.
+"""Demo referrals: five enrolled IR offices with staff logins, a coordinator, and referrals in
+every status, idempotently.
 
 Everything goes through the same services the API and admin use, so the demo timelines,
 notifications and follow-ups look exactly like real ones. Running it again adds nothing:
-each demo submission carries a fixed idempotency key and is replayed, not repeated.
+each demo submission carries a fixed idempotency key and is replayed, not repeated. Every
+other demo practice stays un-enrolled, as a directory loaded from NPPES would be.
 """
 
 from __future__ import annotations
@@ -14,50 +16,30 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.utils import timezone
 
+from directory.demo import DEMO_OFFICES
 from directory.geo import KM_PER_MILE, zip_centroid
-from directory.models import Practice, PracticeLocation, Procedure
+from directory.models import Practice, PracticeMembership, Procedure
 from directory.selectors import practices_near
+from directory.services import practice_enrol
 from referrals import notifications, patient_outcomes, services
 from referrals.demo_history import seed_history
-from referrals.models import Appointment, PracticeMembership, Referral
+from referrals.models import Appointment, Referral
+from referrals.roles import coordinator_group, staff_group
 from triage.rules import ANSWER_KEYS
 
-DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - documented demo login, demo databases only
-DEMO_STAFF = ("staff.lakeside", "staff.summit")
-DEMO_CLINICIANS = ("dr.adams", "dr.baker")
-STAFF_GROUP = "IR office staff"
-DEMO_PROCEDURE = "epidural-steroid-injection"
-# Far from any demo practice, so a referral from there has nowhere to go.
-REMOTE_ZIPS = ("99723", "99782", "99791", "96910")
+__all__ = ["seed_referrals", "staff_group"]
 
-# What office staff need in the admin: work referrals and visits, keep their listing current.
-STAFF_PERMISSIONS = {
-    "referrals": [
-        "view_referral",
-        "change_referral",
-        "view_referralevent",
-        "view_appointment",
-        "add_appointment",
-        "change_appointment",
-        "view_followup",
-        "change_followup",
-        "view_patient",
-    ],
-    "directory": [
-        "view_practice",
-        "change_practice",
-        "view_practicelocation",
-        "change_practicelocation",
-        "view_provider",
-        "change_provider",
-        "view_listingreport",
-        "change_listingreport",
-    ],
-}
+DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - documented demo login, demo databases only
+DEMO_CLINICIANS = ("dr.adams", "dr.baker")
+DEMO_COORDINATOR = "coordinator"
+DEMO_PROCEDURE = "epidural-steroid-injection"
+# Offices whose demo referrals play through every status (the others start empty).
+STORY_OFFICES = ("Lakeside", "Summit")
+# Far from any demo office, so a referral from there has nowhere to go.
+REMOTE_ZIPS = ("99723", "99782", "99791", "96910", "59001")
 
 # Each demo story: the status it ends in and the steps that get it there.
 STORIES = ("pending", "accepted", "scheduled", "in_treatment", "completed", "cancelled")
@@ -68,61 +50,40 @@ class ReferralSeedSummary:
     created: list[str] = field(default_factory=list)
     staff_created: list[str] = field(default_factory=list)
     outcome_link: str = ""
+    # Every demo office login and its practice, created now or before.
+    offices: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class DemoOffice:
+    practice: Practice
+    postal_code: str
+    login: str
 
 
 def answers(*yes: str) -> dict[str, bool]:
     return {key: key in yes for key in ANSWER_KEYS}
 
 
-def staff_group() -> Group:
-    """The group holding the admin permissions every IR office staff member needs."""
-    group, _ = Group.objects.get_or_create(name=STAFF_GROUP)
-    wanted = [
-        Permission.objects.get(content_type__app_label=app, codename=codename)
-        for app, codenames in STAFF_PERMISSIONS.items()
-        for codename in codenames
-    ]
-    group.permissions.add(*wanted)
-    return group
+def office_login(prefix: str) -> str:
+    """The staff login named after a demo office: ``Lakeside`` works as ``staff.lakeside``."""
+    return f"staff.{prefix.lower().replace(' ', '')}"
 
 
-def _nearest_unique(postal_code: str) -> Practice | None:
-    """The practice routing would pick from this ZIP when no other is equally near; else None."""
-    origin = zip_centroid(postal_code)
-    if origin is None:
-        return None
-    radius_km = float(settings.REFERRAL_ROUTING_RADIUS_MILES) * KM_PER_MILE
-    hits = practices_near(origin=origin, radius_km=radius_km, procedure=DEMO_PROCEDURE)
-    if not hits or (len(hits) > 1 and hits[1].distance_km - hits[0].distance_km < 0.1):
-        return None
-    return hits[0].practice
-
-
-def demo_offices(limit: int = 400) -> list[tuple[Practice, str]]:
-    """Two practices in different states, each the clear nearest choice from its own ZIP."""
-    offices: list[tuple[Practice, str]] = []
-    states: set[str] = set()
-    locations = (
-        PracticeLocation.objects.filter(
-            latitude__isnull=False,
-            practice__accepting_referrals=True,
-            providers__procedures__slug=DEMO_PROCEDURE,
+def demo_offices() -> list[DemoOffice]:
+    """The demo IR offices present in the directory, Lakeside first (see ``DEMO_OFFICES``)."""
+    offices = []
+    for postal_code, prefix in sorted(DEMO_OFFICES.items(), key=lambda item: item[1] not in STORY_OFFICES):
+        practice = (
+            Practice.objects.filter(
+                name__startswith=f"{prefix} ", locations__postal_code__startswith=postal_code
+            )
+            .order_by("id")
+            .first()
         )
-        .select_related("practice")
-        .order_by("id")
-        .distinct()[:limit]
-    )
-    for location in locations:
-        if location.state in states:
-            continue
-        practice = _nearest_unique(location.zip5)
-        if practice is not None and all(practice != chosen for chosen, _ in offices):
-            offices.append((practice, location.zip5))
-            states.add(location.state)
-        if len(offices) == 2:
-            break
-    # staff.lakeside works at a "Lakeside" practice when the demo directory has one.
-    return sorted(offices, key=lambda office: "lakeside" not in office[0].name.lower())
+        if practice is not None:
+            offices.append(DemoOffice(practice, postal_code, office_login(prefix)))
+    return offices
 
 
 def _user(username: str, **fields: Any) -> tuple[Any, bool]:
@@ -198,40 +159,73 @@ def _slot(practice_index: int, story_index: int, story: str) -> datetime.datetim
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour, 0)))
 
 
+def _office_enrol(office: DemoOffice, group: Any, summary: ReferralSeedSummary) -> Any:
+    """The office's staff login, membership, referral inbox and enrolment; returns the login."""
+    staff, created = _user(office.login, email=f"{office.login}@irportal.example", is_staff=True)
+    if created:
+        summary.staff_created.append(office.login)
+    staff.groups.add(group)
+    PracticeMembership.objects.get_or_create(user=staff, practice=office.practice)
+    practice = office.practice
+    if not practice.referral_inbox_email:
+        practice.referral_inbox_email = f"referrals@{office.login.removeprefix('staff.')}.irportal.example"
+        practice.accepting_referrals = True
+        practice.save(update_fields=["referral_inbox_email", "accepting_referrals", "updated_at"])
+    practice_enrol(practice=practice)
+    summary.offices.append((office.login, practice.name))
+    return staff
+
+
+def _coordinator_ensure(summary: ReferralSeedSummary) -> None:
+    user, created = _user(DEMO_COORDINATOR, email="coordinator@irportal.example", is_staff=True)
+    user.groups.add(coordinator_group())
+    if created:
+        summary.staff_created.append(DEMO_COORDINATOR)
+
+
+def _play_stories(office: DemoOffice, office_index: int, staff: Any, clinicians: list[Any]) -> list[str]:
+    created = []
+    for story_index, story in enumerate(STORIES):
+        key = f"demo-{office.login}-{story}"
+        submission = _submit(
+            clinicians[story_index % 2],
+            key,
+            office_index * 10 + story_index,
+            office.postal_code,
+            ["leg_weakness"],
+        )
+        if submission.created:
+            created.append(key)
+            slot = _slot(office_index, story_index, story)
+            _play(story, submission.referral, staff, clinicians[story_index % 2], slot)
+    return created
+
+
 @transaction.atomic
 def seed_referrals() -> ReferralSeedSummary:
-    """Create the demo staff logins and referrals in every status; returns what was created.
+    """Enrol the demo offices, create their logins, a coordinator and referrals in every status.
 
-    Needs the demo directory and the demo clinicians (``dr.adams``, ``dr.baker``).
+    Needs the demo directory and the demo clinicians (``dr.adams``, ``dr.baker``). Returns
+    what was created.
     """
     summary = ReferralSeedSummary()
-    user_model = get_user_model()
-    clinicians = list(user_model.objects.filter(username__in=DEMO_CLINICIANS).order_by("username"))
+    clinicians = list(get_user_model().objects.filter(username__in=DEMO_CLINICIANS).order_by("username"))
     offices = demo_offices()
-    if len(clinicians) < 2 or len(offices) < 2:
+    _coordinator_ensure(summary)
+    if len(clinicians) < 2 or not offices:
         return summary
     group = staff_group()
-    staff_members = []
-    for practice_index, ((practice, postal_code), username) in enumerate(
-        zip(offices, DEMO_STAFF, strict=True)
-    ):
-        staff, created = _user(username, email=f"{username}@irportal.example", is_staff=True)
-        if created:
-            summary.staff_created.append(username)
-        staff.groups.add(group)
-        staff_members.append(staff)
-        PracticeMembership.objects.get_or_create(user=staff, practice=practice)
-        for story_index, story in enumerate(STORIES):
-            clinician = clinicians[story_index % 2]
-            key = f"demo-{username}-{story}"
-            submission = _submit(
-                clinician, key, practice_index * 10 + story_index, postal_code, ["leg_weakness"]
-            )
-            if submission.created:
-                summary.created.append(key)
-                _play(story, submission.referral, staff, clinician, _slot(practice_index, story_index, story))
-    summary.created += _seed_extras(clinicians[0], offices[0][1])
-    summary.created += seed_history(offices, staff_members, clinicians, submit=_submit)
+    staff = [_office_enrol(office, group, summary) for office in offices]
+    story_offices = offices[: len(STORY_OFFICES)]
+    for office_index, office in enumerate(story_offices):
+        summary.created += _play_stories(office, office_index, staff[office_index], clinicians)
+    summary.created += _seed_extras(clinicians[0], offices[0].postal_code)
+    summary.created += seed_history(
+        [(office.practice, office.postal_code) for office in story_offices],
+        staff[: len(story_offices)],
+        clinicians,
+        submit=_submit,
+    )
     summary.outcome_link = demo_outcome_link()
     return summary
 
@@ -254,7 +248,9 @@ def demo_outcome_link() -> str:
 
     Empty once it has been used or has expired: the answer is then on the referral.
     """
-    referral = Referral.objects.filter(idempotency_key=f"demo-{DEMO_STAFF[0]}-completed").first()
+    referral = Referral.objects.filter(
+        idempotency_key=f"demo-{office_login(STORY_OFFICES[0])}-completed"
+    ).first()
     if referral is None:
         return ""
     invite = referral.outcome_invites.first() or patient_outcomes.outcome_invite_create(referral=referral)
@@ -267,6 +263,12 @@ def _remote_zip() -> str | None:
     for code in origin_ok:
         origin = zip_centroid(code)
         assert origin is not None
-        if not practices_near(origin=origin, radius_km=radius_km, procedure=DEMO_PROCEDURE):
+        found = practices_near(
+            origin=origin,
+            radius_km=radius_km,
+            procedure=DEMO_PROCEDURE,
+            practices=Practice.objects.receiving_referrals(),
+        )
+        if not found:
             return code
     return None

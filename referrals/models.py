@@ -165,6 +165,8 @@ class ReferralEvent(models.Model):
         CANCELLED = "cancelled", "Cancelled"
         ROUTED_BY_HAND = "routed_by_hand", "Routed by hand"
         EMERGENCY_REDIRECT = "emergency_redirect", "Sent to emergency care"
+        DELIVERY_FAILED = "delivery_failed", "Could not be delivered"
+        PRACTICE_UNENROLLED = "practice_unenrolled", "Practice stopped receiving referrals"
 
     class Reason(models.TextChoices):
         NOT_OFFERED = "not_offered", "We do not offer what is asked"
@@ -310,24 +312,6 @@ class FollowUp(models.Model):
         return self.due_on < timezone.localdate() and not self.is_covered
 
 
-class PracticeMembership(models.Model):
-    """A staff user working for a practice: they see and work that practice's referrals only."""
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="practice_memberships"
-    )
-    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="memberships")
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["user", "practice"], name="membership_user_practice_unique")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.user} at {self.practice}"
-
-
 class NotificationOutbox(models.Model):
     """A message someone must get about a referral, written in the transaction that caused it.
 
@@ -338,6 +322,7 @@ class NotificationOutbox(models.Model):
         CLINICIAN = "clinician", "Referring clinician"
         PRACTICE = "practice", "Practice staff"
         PATIENT = "patient", "Patient"
+        COORDINATOR = "coordinator", "Referral coordinators"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -348,6 +333,10 @@ class NotificationOutbox(models.Model):
     recipient_address = models.CharField(max_length=254, blank=True)
     event_kind = models.CharField(max_length=24, choices=ReferralEvent.Kind.choices)
     referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="notifications")
+    # The practice a practice notice went to: its delivery is that practice's channel working.
+    practice = models.ForeignKey(
+        Practice, on_delete=models.SET_NULL, null=True, blank=True, related_name="notifications"
+    )
     payload = models.JSONField(default=dict)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
@@ -360,7 +349,10 @@ class NotificationOutbox(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["status", "created_at"], name="outbox_pending_idx")]
+        indexes = [
+            models.Index(fields=["status", "created_at"], name="outbox_pending_idx"),
+            models.Index(fields=["referral", "practice", "status"], name="outbox_delivery_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.event_kind} to {self.recipient_kind} ({self.status})"

@@ -30,7 +30,9 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from directory.services import practice_record_delivery
 from referrals.models import Appointment, NotificationOutbox, OutcomeInvite, Referral, ReferralEvent
+from referrals.selectors import DELIVERY_EVENT_KINDS
 
 logger = logging.getLogger(__name__)
 
@@ -80,6 +82,8 @@ _CLINICIAN_NEWS = {
     EventKind.CANCELLED: "was cancelled",
     EventKind.UNROUTABLE: "could not be routed: no practice fits",
     EventKind.EMERGENCY_REDIRECT: "was screened as an emergency: send the patient to emergency care now",
+    EventKind.DELIVERY_FAILED: "could not be delivered to the practice and is moving to the next practice",
+    EventKind.PRACTICE_UNENROLLED: "is moving to the next practice: the practice stopped receiving referrals",
 }
 
 
@@ -183,10 +187,28 @@ def _patient_email(row: NotificationOutbox) -> Email:
     )
 
 
+def _coordinator_email(row: NotificationOutbox) -> Email:
+    referral = row.referral
+    reference = short_reference(referral)
+    if row.event_kind == EventKind.DELIVERY_FAILED:
+        news = f"could not be delivered to {row.payload.get('practice') or 'its practice'}"
+    else:
+        news = "found no practice to go to"
+    return Email(
+        subject=f"Referral {reference} {news}",
+        body=(
+            f"Referral {reference} {news}. Status now: {referral.get_status_display()}.\n\n"
+            f"It is on the coordinators' worklist: {_absolute(reverse('referrals:worklist'))}\n"
+            f"Details: {_office_link(referral)}"
+        ),
+    )
+
+
 _RENDERERS: dict[str, Callable[[NotificationOutbox], Email]] = {
     Outbox.RecipientKind.CLINICIAN: _clinician_email,
     Outbox.RecipientKind.PRACTICE: _practice_email,
     Outbox.RecipientKind.PATIENT: _patient_email,
+    Outbox.RecipientKind.COORDINATOR: _coordinator_email,
 }
 
 
@@ -254,10 +276,20 @@ def _with_reconnect(step: Callable[[], T], *, tries: int = 4) -> T:
     raise AssertionError("unreachable")
 
 
-def _record_sent(notification_id: int) -> None:
-    Outbox.objects.filter(pk=notification_id).update(
+def _record_sent(row: NotificationOutbox) -> None:
+    Outbox.objects.filter(pk=row.pk).update(
         status=Outbox.Status.SENT, sent_at=timezone.now(), next_attempt_at=None, last_error=""
     )
+    if row.practice_id is not None:
+        practice_record_delivery(practice_id=row.practice_id, delivered=True)
+
+
+def _after_permanent_failure(row: NotificationOutbox) -> None:
+    """A practice that never heard of its new referral: the referral moves on now, not later."""
+    if row.recipient_kind == Outbox.RecipientKind.PRACTICE and row.event_kind in DELIVERY_EVENT_KINDS:
+        from referrals.delivery import referral_move_on_undelivered
+
+        referral_move_on_undelivered(referral_id=row.referral_id)
 
 
 def _record_failure(row: NotificationOutbox, error: Exception) -> None:
@@ -278,6 +310,8 @@ def _record_failure(row: NotificationOutbox, error: Exception) -> None:
         ", giving up" if last else "",
         type(error).__name__,
     )
+    if last:
+        _after_permanent_failure(row)
 
 
 def _give_up(row: NotificationOutbox, reason: str) -> None:
@@ -285,6 +319,7 @@ def _give_up(row: NotificationOutbox, reason: str) -> None:
         status=Outbox.Status.FAILED, next_attempt_at=None, last_error=reason
     )
     logger.warning("Notification %s failed: %s", row.pk, reason)
+    _after_permanent_failure(row)
 
 
 def _load(ids: Iterable[int]) -> list[NotificationOutbox]:
@@ -308,7 +343,7 @@ def _send_claimed(row: NotificationOutbox, mail_connection: Any = None) -> bool:
         failure = error
         _with_reconnect(lambda: _record_failure(row, failure))
         return False
-    _with_reconnect(lambda: _record_sent(row.pk))
+    _with_reconnect(lambda: _record_sent(row))
     return True
 
 

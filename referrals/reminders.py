@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from directory.models import Practice
+from directory.models import Practice, PracticeMembership
 from referrals import notifications
 from referrals.models import (
     Appointment,
@@ -26,7 +26,6 @@ from referrals.models import (
     FollowUp,
     NotificationOutbox,
     PracticeDigest,
-    PracticeMembership,
     Referral,
 )
 

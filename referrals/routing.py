@@ -1,7 +1,8 @@
 """Which practice a referral goes to: the ranked shortlist of candidates (docs/workflow.md).
 
-Distances come from the directory's own search (``practices_near``); this module only
-filters, counts workload and ranks.
+Distances come from the directory's own search (``practices_near``), limited in the query
+to practices receiving referrals (``Practice.objects.receiving_referrals``); this module
+only drops practices already asked, counts workload and ranks.
 """
 
 from __future__ import annotations
@@ -26,7 +27,12 @@ SEARCH_RINGS_MILES = (0.25, 1.0, 5.0, 20.0)
 RING_MARGIN_KM = 0.05
 
 # Events after which a practice is never offered the same referral again.
-EXCLUDING_EVENT_KINDS = (ReferralEvent.Kind.DECLINED, ReferralEvent.Kind.TIMED_OUT)
+EXCLUDING_EVENT_KINDS = (
+    ReferralEvent.Kind.DECLINED,
+    ReferralEvent.Kind.TIMED_OUT,
+    ReferralEvent.Kind.DELIVERY_FAILED,
+    ReferralEvent.Kind.PRACTICE_UNENROLLED,
+)
 
 
 @dataclass(frozen=True)
@@ -66,7 +72,7 @@ def routing_radius_km() -> float:
 
 
 def practices_already_asked(referral: Referral) -> set[int]:
-    """Practices that declined or let the deadline pass on this referral."""
+    """Practices that declined, let the deadline pass, could not be reached or left, on this referral."""
     return set(
         referral.events.filter(kind__in=EXCLUDING_EVENT_KINDS, practice__isnull=False).values_list(
             "practice_id", flat=True
@@ -100,7 +106,7 @@ def decided_within(ring_km: float, hits: list[PracticeDistance], size: int) -> b
 
 
 def nearby_candidates(
-    *, origin: Origin, procedure: str | None, condition: str | None, asked: set[int], size: int
+    *, origin: Origin, procedure: str | None, condition: str | None, asked: Collection[int], size: int
 ) -> list[PracticeDistance]:
     """The fitting practices near ``origin`` not yet asked: enough of them to rank the best ``size``.
 
@@ -110,31 +116,42 @@ def nearby_candidates(
     """
     hits: list[PracticeDistance] = []
     for ring_km in search_rings_km(routing_radius_km()):
-        found = practices_near(origin=origin, radius_km=ring_km, procedure=procedure, condition=condition)
+        found = practices_near(
+            origin=origin,
+            radius_km=ring_km,
+            procedure=procedure,
+            condition=condition,
+            practices=Practice.objects.receiving_referrals(),
+        )
         hits = [hit for hit in found if hit.practice.pk not in asked]
         if decided_within(ring_km, hits, size):
             break
     return hits
 
 
+def _wanted(referral: Referral) -> dict[str, str | None]:
+    """The search's catalog filters: the procedure asked for, else the suspected condition."""
+    procedure, condition = referral.requested_procedure, referral.suspected_condition
+    return {
+        "procedure": procedure.slug if procedure else None,
+        "condition": condition.slug if condition and not procedure else None,
+    }
+
+
 def shortlist_for(referral: Referral, *, size: int | None = None) -> list[Candidate]:
     """The ranked candidates for ``referral`` (best first, at most ``size``); empty if none fit.
 
-    Candidates are practices accepting referrals with a location within the routing radius
-    of the patient's ZIP whose providers offer the requested procedure (or, when no
-    procedure is named, treat the suspected condition), minus practices already asked.
+    Candidates are practices receiving referrals (enrolled, staffed, reachable, accepting)
+    with a location within the routing radius of the patient's ZIP whose providers offer
+    the requested procedure (or, when no procedure is named, treat the suspected
+    condition), minus practices already asked. Practices not enrolled are never listed.
     """
     origin = zip_centroid(referral.patient.postal_code)
     if origin is None:
         return []
     size = size or settings.REFERRAL_SHORTLIST_SIZE
-    procedure, condition = referral.requested_procedure, referral.suspected_condition
     nearby = nearby_candidates(
-        origin=origin,
-        procedure=procedure.slug if procedure else None,
-        condition=condition.slug if condition and not procedure else None,
-        asked=practices_already_asked(referral),
-        size=size,
+        origin=origin, asked=practices_already_asked(referral), size=size, **_wanted(referral)
     )
     workload = open_workload([hit.practice.pk for hit in nearby])
     ranked = rank_candidates(
@@ -170,7 +187,7 @@ class HandRoutingOption:
 
 
 def hand_routing_options(referral: Referral) -> list[HandRoutingOption]:
-    """Practices accepting referrals near the patient, nearest first, for a person to choose from.
+    """Practices receiving referrals near the patient, nearest first, for a person to choose from.
 
     Practices that already declined the referral or let it lapse are left out. The
     search widens through ``HAND_ROUTING_RINGS_MILES`` until ``HAND_ROUTING_ENOUGH`` are found.
@@ -184,7 +201,11 @@ def hand_routing_options(referral: Referral) -> list[HandRoutingOption]:
     for miles in HAND_ROUTING_RINGS_MILES:
         found = [
             hit
-            for hit in practices_near(origin=origin, radius_km=miles * KM_PER_MILE)
+            for hit in practices_near(
+                origin=origin,
+                radius_km=miles * KM_PER_MILE,
+                practices=Practice.objects.receiving_referrals(),
+            )
             if hit.practice.pk not in asked
         ]
         if len(found) >= HAND_ROUTING_ENOUGH:
@@ -210,3 +231,26 @@ def hand_routing_options(referral: Referral) -> list[HandRoutingOption]:
         )
         for hit in found
     ]
+
+
+def unroutable_explanation(referral: Referral) -> str:
+    """How far the search for ``referral`` went and what it found, in plain words."""
+    origin = zip_centroid(referral.patient.postal_code)
+    if origin is None:
+        return "The patient's ZIP code could not be placed on the map, so no practice could be searched for."
+    miles = float(settings.REFERRAL_ROUTING_RADIUS_MILES)
+    wanted = referral.requested_procedure or referral.suspected_condition
+    offering = f"offering {str(wanted).lower()}" if referral.requested_procedure else f"treating {wanted}"
+    found = practices_near(
+        origin=origin,
+        radius_km=miles * KM_PER_MILE,
+        practices=Practice.objects.receiving_referrals(),
+        **_wanted(referral),
+    )
+    where = f"within {miles:g} miles of the patient's ZIP code"
+    if not found:
+        return f"We searched {where} and found no practice {offering} that receives referrals here."
+    return (
+        f"We searched {where} and considered {len(found)} practice(s) {offering}; each has declined, "
+        "not answered in time, could not be reached or stopped receiving referrals."
+    )

@@ -10,14 +10,17 @@ import datetime
 import uuid
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, prefetch_related_objects
 from django.utils import timezone
 
-from referrals.models import Appointment, FollowUp, PracticeMembership, Referral, ReferralEvent
+from directory.enrolment import practice_ids_for_user
+from directory.models import Practice
+from referrals.models import Appointment, FollowUp, NotificationOutbox, Referral, ReferralEvent
 
-
-def _practice_ids_of(user: Any) -> QuerySet[PracticeMembership, Any]:
-    return PracticeMembership.objects.filter(user_id=user.pk).values("practice_id")
+Outbox = NotificationOutbox
+# The notices that deliver a referral to the practice it was routed to.
+DELIVERY_EVENT_KINDS = (ReferralEvent.Kind.ROUTED, ReferralEvent.Kind.ROUTED_BY_HAND)
 
 
 def with_next_appointment(referrals: QuerySet[Referral]) -> QuerySet[Referral]:
@@ -50,7 +53,7 @@ def referrals_for_clinician(user: Any) -> QuerySet[Referral]:
 
 def referrals_for_practice_staff(user: Any) -> QuerySet[Referral]:
     """The referrals now with a practice ``user`` works for, newest first, with their next appointment."""
-    return _listed(Referral.objects.filter(practice_id__in=_practice_ids_of(user)))
+    return _listed(Referral.objects.filter(practice_id__in=practice_ids_for_user(user)))
 
 
 def referrals_visible_to(user: Any) -> QuerySet[Referral]:
@@ -59,9 +62,9 @@ def referrals_visible_to(user: Any) -> QuerySet[Referral]:
         return Referral.objects.none()
     if user.is_superuser:
         return _listed(Referral.objects.all())
-    mine = Q(clinician_id=user.pk) | Q(practice_id__in=_practice_ids_of(user))
+    mine = Q(clinician_id=user.pk) | Q(practice_id__in=practice_ids_for_user(user))
     if user.has_perm("referrals.route_referral_by_hand"):
-        mine |= Q(status=Referral.Status.UNROUTABLE)
+        mine |= needs_coordinator()
     return _listed(Referral.objects.filter(mine))
 
 
@@ -135,7 +138,7 @@ def follow_ups_due_for_staff(user: Any) -> QuerySet[FollowUp]:
     """
     follow_ups = FollowUp.objects.all()
     if not user.is_superuser:
-        follow_ups = follow_ups.filter(referral__practice_id__in=_practice_ids_of(user))
+        follow_ups = follow_ups.filter(referral__practice_id__in=practice_ids_for_user(user))
     covered = Appointment.objects.filter(pk=OuterRef("appointment_id"), status__in=Appointment.KEPT_STATUSES)
     return (
         follow_ups.annotate(
@@ -145,3 +148,59 @@ def follow_ups_due_for_staff(user: Any) -> QuerySet[FollowUp]:
         .select_related("referral", "referral__patient", "appointment")
         .order_by("-overdue", "due_on", "id")
     )
+
+
+# --- Delivery and the coordinators' worklist (docs/workflow.md) ---------------------------------
+
+
+def _delivery_notices() -> QuerySet[NotificationOutbox]:
+    """The current practice's new-referral notices of the referral in the outer query."""
+    return Outbox.objects.filter(
+        referral=OuterRef("pk"),
+        practice=OuterRef("practice"),
+        recipient_kind=Outbox.RecipientKind.PRACTICE,
+        event_kind__in=DELIVERY_EVENT_KINDS,
+    )
+
+
+def delivery_failed(now: datetime.datetime | None = None, *, past_grace: bool = False) -> Q:
+    """Pending referrals whose practice was never reached: a notice failed for good, or is still
+    undelivered after ``REFERRAL_DELIVERY_GRACE_MINUTES``, and none got through.
+
+    With ``past_grace``, only those whose notice was written longer than the grace period
+    ago: by then the referral should have moved on.
+    """
+    grace = datetime.timedelta(minutes=settings.REFERRAL_DELIVERY_GRACE_MINUTES)
+    grace_ago = (now or timezone.now()) - grace
+    notices = _delivery_notices()
+    undelivered = Q(status=Outbox.Status.FAILED) | Q(status=Outbox.Status.PENDING, created_at__lte=grace_ago)
+    if past_grace:
+        undelivered = Q(status__in=[Outbox.Status.FAILED, Outbox.Status.PENDING], created_at__lte=grace_ago)
+    return Q(
+        Exists(notices.filter(undelivered)),
+        ~Exists(notices.filter(status=Outbox.Status.SENT)),
+        status=Referral.Status.PENDING,
+    )
+
+
+def needs_coordinator(now: datetime.datetime | None = None) -> Q:
+    """What the referral coordinators own: unroutable, past the deadline, or undeliverable."""
+    now = now or timezone.now()
+    past_deadline = Q(status=Referral.Status.PENDING, acceptance_deadline__lte=now)
+    return Q(status=Referral.Status.UNROUTABLE) | past_deadline | delivery_failed(now)
+
+
+def referral_needs_coordinator(referral: Referral) -> bool:
+    return Referral.objects.filter(needs_coordinator(), pk=referral.pk).exists()
+
+
+def referrals_with_failed_delivery(
+    now: datetime.datetime | None = None, *, past_grace: bool = False
+) -> QuerySet[Referral]:
+    """Pending referrals stuck on a failed delivery (see ``delivery_failed``), longest waiting first."""
+    return Referral.objects.filter(delivery_failed(now, past_grace=past_grace)).order_by("updated_at", "id")
+
+
+def practices_needing_attention() -> QuerySet[Practice]:
+    """Practices whose channel failed twice or more in a row, longest failing first."""
+    return Practice.objects.filter(delivery_failures_in_a_row__gte=2).order_by("updated_at", "id")

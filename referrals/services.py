@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from directory.enrolment import enrolment_gaps, practice_ids_for_user
 from directory.geo import zip_centroid
 from directory.models import Condition, Practice, PracticeLocation, Procedure, Provider
 from referrals import access, notifications, routing
@@ -25,7 +26,6 @@ from referrals.models import (
     FollowUp,
     NotificationOutbox,
     Patient,
-    PracticeMembership,
     Referral,
     ReferralEvent,
 )
@@ -96,7 +96,7 @@ def _locked(referral: Referral) -> Referral:
 
 def _authorize(action: Action, *, user: Any, referral: Referral) -> None:
     """Raise unless ``user`` may take ``action`` on ``referral`` in its current state."""
-    practice_ids = access.staff_practice_ids(user)
+    practice_ids = practice_ids_for_user(user)
     roles = access.roles_of(user, referral, practice_ids)
     if not access.may_see(user, referral, practice_ids):
         raise PermissionDenied("No such referral.")
@@ -173,37 +173,50 @@ def _notification_payload(referral: Referral, event: ReferralEvent) -> dict[str,
 
 
 def _practice_addresses(practice: Practice) -> list[str]:
-    emails = PracticeMembership.objects.filter(practice=practice, user__is_active=True).values_list(
-        "user__email", flat=True
-    )
-    # A practice with no reachable staff still gets a row, so delivery can flag it.
-    return sorted({email for email in emails if email}) or [""]
+    """Where a practice hears of its referrals: its monitored referral inbox.
+
+    A practice reached through its FHIR endpoint alone gets no e-mail; one with neither
+    channel still gets a row without an address, so delivery flags it as failed.
+    """
+    if practice.referral_inbox_email:
+        return [practice.referral_inbox_email]
+    return [] if practice.fhir_base_url and practice.fhir_endpoint_status == "active" else [""]
 
 
-# Who must hear about each kind of event: the practice it concerns, the referrer, or both.
+# Who must hear about each kind of event: the practice it concerns, the referrer, the coordinators.
 _PRACTICE_EVENTS = {EventKind.ROUTED, EventKind.ROUTED_BY_HAND, EventKind.CANCELLED}
 _CLINICIAN_EVENTS = set(EventKind) - {EventKind.SUBMITTED, EventKind.ROUTED, EventKind.ROUTED_BY_HAND}
+_COORDINATOR_EVENTS = {EventKind.UNROUTABLE, EventKind.DELIVERY_FAILED}
+
+
+def _recipients(referral: Referral, event: ReferralEvent) -> list[tuple[str, str, Practice | None]]:
+    """(recipient kind, address, practice) for each notification ``event`` calls for."""
+    kinds = NotificationOutbox.RecipientKind
+    rows: list[tuple[str, str, Practice | None]] = []
+    if event.kind in _CLINICIAN_EVENTS:
+        rows.append((kinds.CLINICIAN, referral.clinician.email, None))
+    if event.kind in _PRACTICE_EVENTS and event.practice is not None:
+        rows += [(kinds.PRACTICE, a, event.practice) for a in _practice_addresses(event.practice)]
+    if event.kind == EventKind.SCHEDULED and referral.patient.email:
+        rows.append((kinds.PATIENT, referral.patient.email, None))
+    if event.kind in _COORDINATOR_EVENTS:
+        rows.append((kinds.COORDINATOR, settings.REFERRAL_COORDINATOR_EMAIL, None))
+    return rows
 
 
 def _notify(referral: Referral, event: ReferralEvent) -> None:
     """Queue the notifications ``event`` calls for, in the caller's transaction."""
     payload = _notification_payload(referral, event)
-    rows = []
-    if event.kind in _CLINICIAN_EVENTS:
-        rows.append((NotificationOutbox.RecipientKind.CLINICIAN, referral.clinician.email))
-    if event.kind in _PRACTICE_EVENTS and event.practice is not None:
-        rows += [(NotificationOutbox.RecipientKind.PRACTICE, a) for a in _practice_addresses(event.practice)]
-    if event.kind == EventKind.SCHEDULED and referral.patient.email:
-        rows.append((NotificationOutbox.RecipientKind.PATIENT, referral.patient.email))
     created = NotificationOutbox.objects.bulk_create(
         NotificationOutbox(
             recipient_kind=kind,
             recipient_address=address,
             event_kind=event.kind,
             referral=referral,
+            practice=practice,
             payload=payload,
         )
-        for kind, address in rows
+        for kind, address, practice in _recipients(referral, event)
     )
     notifications.deliver_after_commit([row.pk for row in created])
 
@@ -278,14 +291,18 @@ def _assign(
 def referral_route(*, referral: Referral, actor: Any = None) -> Referral:
     """Send ``referral`` to the best candidate practice, or mark it unroutable if none fits.
 
-    The routing event keeps the ranked shortlist. Practices that declined or timed out on
-    this referral are never chosen again. Returns the referral as saved.
+    Only practices receiving referrals are candidates (docs/workflow.md). The routing
+    event keeps the ranked shortlist. Practices that declined, timed out, could not be
+    reached or left on this referral are never chosen again. Returns the referral as saved.
     """
     from_status = referral.status
     shortlist = routing.shortlist_for(referral)
     if not shortlist:
         _assign(referral, practice=None)
-        _record(referral, kind=EventKind.UNROUTABLE, actor=actor, from_status=from_status)
+        explanation = routing.unroutable_explanation(referral)
+        _record(
+            referral, kind=EventKind.UNROUTABLE, actor=actor, from_status=from_status, comment=explanation
+        )
         return referral
     best = shortlist[0]
     practice = best.practice or Practice.objects.get(pk=best.practice_id)
@@ -456,7 +473,9 @@ def referral_decline(*, referral: Referral, user: Any, reason: str, comment: str
         raise InvalidInput({"comment": ["Say why in a comment when the reason is 'other'."]})
     referral = _locked(referral)
     _authorize(Action.DECLINE, user=user, referral=referral)
-    return _move_on(referral, kind=EventKind.DECLINED, actor=user, reason=reason, comment=comment.strip())
+    return referral_move_on(
+        referral, kind=EventKind.DECLINED, actor=user, reason=reason, comment=comment.strip()
+    )
 
 
 @transaction.atomic
@@ -469,12 +488,17 @@ def referral_time_out(*, referral: Referral, now: datetime.datetime | None = Non
     referral = _locked(referral)
     if not referral.is_past_deadline(now):
         return False
-    _move_on(referral, kind=EventKind.TIMED_OUT, actor=None)
+    referral_move_on(referral, kind=EventKind.TIMED_OUT, actor=None)
     return True
 
 
-def _move_on(referral: Referral, *, kind: str, actor: Any, reason: str = "", comment: str = "") -> Referral:
-    """Record that the current practice is out of the running, then route again."""
+def referral_move_on(
+    referral: Referral, *, kind: str, actor: Any, reason: str = "", comment: str = ""
+) -> Referral:
+    """Record that the current practice is out of the running, then route again.
+
+    For callers that already hold the referral's lock in their transaction.
+    """
     left = referral.practice
     event = ReferralEvent.objects.create(
         referral=referral,
@@ -672,9 +696,17 @@ def referral_cancel(*, referral: Referral, user: Any, reason: str) -> Referral:
 
 @transaction.atomic
 def referral_route_by_hand(*, referral: Referral, user: Any, practice: Practice) -> Referral:
-    """Send an unroutable referral to a practice chosen by a person; it awaits that practice."""
+    """Send an unroutable referral to a practice chosen by a person; it awaits that practice.
+
+    Refused (``InvalidInput`` on ``practice``, naming the reason) unless the practice
+    receives referrals.
+    """
     referral = _locked(referral)
     _authorize(Action.ROUTE_BY_HAND, user=user, referral=referral)
+    if not Practice.objects.receiving_referrals().filter(pk=practice.pk).exists():
+        gaps = enrolment_gaps(practice) or {"enrolled_at": "it is not enrolled"}
+        reasons = "; ".join(gaps.values())
+        raise InvalidInput({"practice": [f"{practice.name} does not receive referrals: {reasons}."]})
     from_status = referral.status
     _assign(referral, practice=practice)
     _record(referral, kind=EventKind.ROUTED_BY_HAND, actor=user, from_status=from_status, practice=practice)

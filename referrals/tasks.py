@@ -13,7 +13,7 @@ from celery import shared_task
 from celery.signals import task_prerun
 from django.db import InterfaceError, OperationalError, close_old_connections
 
-from referrals import escalation, geocoding, notifications, patient_outcomes, reminders
+from referrals import delivery, escalation, geocoding, notifications, patient_outcomes, reminders
 
 RETRYING: dict[str, Any] = {
     "autoretry_for": (OperationalError, InterfaceError),
@@ -49,6 +49,11 @@ def deliver_pending_notifications() -> int:
 @shared_task(**RETRYING)
 def time_out_overdue_referrals() -> int:
     return escalation.referrals_time_out_overdue()
+
+
+@shared_task(**RETRYING)
+def move_on_undelivered_referrals() -> int:
+    return delivery.referrals_move_on_undelivered()
 
 
 @shared_task(**RETRYING)

@@ -10,6 +10,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.referral_list, name="list"),
     path("new/", views.referral_new, name="new"),
     path("metrics/", metrics_views.my_metrics, name="metrics"),
+    path("worklist/", views.coordinator_worklist, name="worklist"),
     path("<uuid:public_id>/", views.referral_detail, name="detail"),
     path("<uuid:public_id>/cancel/", views.referral_cancel, name="cancel"),
 ]

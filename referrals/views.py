@@ -11,8 +11,9 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import InvalidPage, Paginator
 from django.db import transaction
@@ -21,11 +22,11 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from referrals import selectors, services
+from referrals import selectors, services, worklist
 from referrals.access import allowed_actions, may_refer
 from referrals.audit import audit_record, audit_record_many
 from referrals.forms import CancelForm, ReferralForm
-from referrals.models import AuditLogEntry, Referral
+from referrals.models import AuditLogEntry, Referral, ReferralEvent
 from triage.rules import QUESTIONS, Disposition
 
 Action = AuditLogEntry.Action
@@ -110,6 +111,14 @@ def _reasons(referral: Referral) -> list[dict[str, str]]:
     ]
 
 
+def _unroutable_explanation(referral: Referral) -> str:
+    """What the last search found, for a referral that is unroutable now (else empty)."""
+    if referral.status != Referral.Status.UNROUTABLE:
+        return ""
+    events = [event for event in referral.events.all() if event.kind == ReferralEvent.Kind.UNROUTABLE]
+    return events[-1].comment if events else ""
+
+
 @never_cache
 @login_required
 @require_http_methods(["GET"])
@@ -127,6 +136,8 @@ def referral_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         "reasons": _reasons(referral),
         "advice": referral.assessment.advice or [],
         "shortlist": selectors.referral_latest_shortlist(referral),
+        "unroutable_explanation": _unroutable_explanation(referral),
+        "coordinator_contact": settings.REFERRAL_COORDINATOR_CONTACT,
         "actions": allowed_actions(referral, request.user),
         "cancel_form": CancelForm(),
     }
@@ -153,3 +164,13 @@ def referral_cancel(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     else:
         messages.success(request, "The referral is cancelled; the practice has been told.")
     return redirect("referrals:detail", public_id=referral.public_id)
+
+
+@never_cache
+@login_required
+@permission_required("referrals.route_referral_by_hand", raise_exception=True)
+@require_http_methods(["GET"])
+def coordinator_worklist(request: HttpRequest) -> HttpResponse:
+    """The referral coordinators' worklist; no patient names, only references."""
+    context = {"items": worklist.coordinator_worklist(), "practices": worklist.practices_to_look_at()}
+    return render(request, "referrals/worklist.html", context)

@@ -12,8 +12,8 @@ from typing import Any
 
 from django.utils import timezone
 
+from directory.enrolment import practice_ids_for_user
 from directory.models import Practice
-from referrals.access import staff_practice_ids
 from referrals.metrics.queries import Period, Scope
 
 ALL_PRACTICES_PERMISSION = "referrals.view_all_practice_metrics"
@@ -68,7 +68,7 @@ def practices_visible_to(user: Any) -> list[Practice]:
     practices = Practice.objects.order_by("name", "pk")
     if sees_all_practices(user):
         return list(practices)
-    return list(practices.filter(pk__in=staff_practice_ids(user)))
+    return list(practices.filter(pk__in=practice_ids_for_user(user)))
 
 
 class NotYours(LookupError):

@@ -51,9 +51,9 @@ def build(referrals: int, other: int, seed: int) -> Any:
     from django.contrib.auth import get_user_model
     from django.db import connection
 
-    from directory.models import Practice, Procedure
-    from referrals.demo import staff_group
-    from referrals.models import Appointment, Patient, PracticeMembership, Referral
+    from directory.models import Practice, PracticeMembership, Procedure
+    from referrals.models import Appointment, Patient, Referral
+    from referrals.roles import staff_group
     from triage.rules import ANSWER_KEYS
     from triage.services import assessment_create
 

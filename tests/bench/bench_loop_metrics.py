@@ -162,9 +162,8 @@ def build(total: int, first: int, rng: random.Random, context: dict[str, Any]) -
 def setup_people() -> dict[str, Any]:
     from django.contrib.auth import get_user_model
 
-    from directory.models import Practice, Procedure
+    from directory.models import Practice, PracticeMembership, Procedure
     from referrals.demo import staff_group
-    from referrals.models import PracticeMembership
     from triage.rules import ANSWER_KEYS
     from triage.services import assessment_create
 

@@ -111,6 +111,7 @@ def test_saving_a_practice_refreshes_every_one_of_its_locations(admin_client):
         "phone": practice.phone,
         "website": "",
         "accepting_referrals": "on",
+        "fhir_endpoint_status": "off",
         "locations-TOTAL_FORMS": "2",
         "locations-INITIAL_FORMS": "2",
         "locations-MIN_NUM_FORMS": "0",

@@ -9,9 +9,9 @@ from geopy.distance import geodesic
 
 from directory.geo import zip_centroid
 from directory.models import Practice, PracticeLocation, Provider
-from referrals.demo import staff_group
+from referrals.roles import staff_group
 from tests.directory.factories import PracticeFactory, PracticeLocationFactory, ProviderFactory
-from tests.referrals.factories import StaffFactory, UserFactory
+from tests.referrals.factories import StaffFactory, UserFactory, enrolled
 
 PATIENT_ZIP = "80202"
 ESI = "epidural-steroid-injection"
@@ -25,7 +25,7 @@ class Office:
 
 
 def office_km_north(km: float, *, name: str, last_name: str, procedures: tuple[str, ...]) -> Office:
-    """A practice ``km`` north of the patient's ZIP, with one provider offering ``procedures``."""
+    """An enrolled practice ``km`` north of the patient's ZIP, one provider offering ``procedures``."""
     origin = zip_centroid(PATIENT_ZIP)
     assert origin is not None
     point = geodesic(kilometers=km).destination((origin.lat, origin.lng), 0)
@@ -39,7 +39,7 @@ def office_km_north(km: float, *, name: str, last_name: str, procedures: tuple[s
     provider = ProviderFactory.create(
         locations=[location], first_name="Dana", last_name=last_name, procedures=list(procedures)
     )
-    return Office(practice=practice, provider=provider)
+    return Office(practice=enrolled(practice), provider=provider)
 
 
 def denver_offices() -> dict[str, Office]:

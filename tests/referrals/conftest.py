@@ -15,15 +15,20 @@ from directory.models import Practice, Procedure
 from referrals import services
 from referrals.models import Referral
 from tests.directory.factories import PracticeFactory, PracticeLocationFactory, ProviderFactory
-from tests.referrals.factories import StaffFactory, UserFactory
+from tests.referrals.factories import StaffFactory, UserFactory, enrolled
 from tests.triage.factories import answers_with
 
 PATIENT_ZIP = "80202"
 ESI = "epidural-steroid-injection"
 
 
-def practice_km_north(km: float, *, procedures: tuple[str, ...] = (ESI,), **kwargs: Any) -> Practice:
-    """A practice with one location ``km`` north of the patient's ZIP and one provider there."""
+def practice_km_north(
+    km: float, *, procedures: tuple[str, ...] = (ESI,), enrol: bool = True, **kwargs: Any
+) -> Practice:
+    """A practice with one location ``km`` north of the patient's ZIP and one provider there.
+
+    Enrolled (a staff member, a referral inbox) unless ``enrol`` is False.
+    """
     origin = zip_centroid(PATIENT_ZIP)
     assert origin is not None
     point = geodesic(kilometers=km).destination((origin.lat, origin.lng), 0)
@@ -32,7 +37,7 @@ def practice_km_north(km: float, *, procedures: tuple[str, ...] = (ESI,), **kwar
         practice=practice, latitude=point.latitude, longitude=point.longitude
     )
     ProviderFactory.create(locations=[location], procedures=list(procedures))
-    return practice
+    return enrolled(practice) if enrol else practice
 
 
 def referral_request(**overrides: Any) -> dict[str, Any]:

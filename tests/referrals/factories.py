@@ -10,8 +10,9 @@ import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from directory.models import Procedure
-from referrals.models import Appointment, Patient, PracticeMembership, Referral
+from directory.models import Practice, PracticeMembership, Procedure
+from directory.services import practice_enrol
+from referrals.models import Appointment, Patient, Referral
 from tests.directory.factories import PracticeFactory
 from tests.triage.factories import AssessmentFactory, answers_with
 
@@ -39,6 +40,15 @@ class StaffFactory(UserFactory):
     def practice(obj: Any, create: bool, extracted: Any, **kwargs: Any) -> None:
         if create:
             PracticeMembership.objects.create(user=obj, practice=extracted or PracticeFactory.create())
+
+
+def enrolled(practice: Practice, *, inbox: str | None = None) -> Practice:
+    """``practice`` able to receive referrals: an active staff member, a referral inbox, enrolled."""
+    if not PracticeMembership.objects.filter(practice=practice, user__is_active=True).exists():
+        StaffFactory.create(practice=practice)
+    practice.referral_inbox_email = f"referrals.{practice.pk}@practice.example" if inbox is None else inbox
+    practice.save(update_fields=["referral_inbox_email"])
+    return practice_enrol(practice=practice)
 
 
 class PatientFactory(factory.django.DjangoModelFactory[Patient]):

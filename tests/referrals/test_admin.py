@@ -16,8 +16,8 @@ from geopy.distance import geodesic
 
 from directory.geo import resolve_place
 from directory.models import ListingReport, Provider
-from referrals.demo import staff_group
 from referrals.models import Appointment, AuditLogEntry, FollowUp, Referral, ReferralEvent
+from referrals.roles import staff_group
 from tests.directory.factories import PracticeFactory, PracticeLocationFactory, ProviderFactory
 from tests.referrals.factories import (
     AppointmentFactory,
@@ -25,6 +25,7 @@ from tests.referrals.factories import (
     ReferralFactory,
     StaffFactory,
     UserFactory,
+    enrolled,
 )
 
 pytestmark = pytest.mark.django_db
@@ -507,7 +508,7 @@ def practice_miles_from_denver(name: str, miles: float, procedures: tuple[str, .
         practice=practice, latitude=point.latitude, longitude=point.longitude, city="Northglenn"
     )
     ProviderFactory.create(locations=[location], procedures=list(procedures))
-    return practice
+    return enrolled(practice)
 
 
 def test_a_router_is_offered_practices_nearest_the_patient_and_sends_the_referral(client, scene, router):

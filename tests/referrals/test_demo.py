@@ -1,7 +1,8 @@
-"""The demo referrals: every status, two offices with their own staff, and safe to run twice."""
+"""The demo referrals: five enrolled offices named after their logins, every status, safe to run twice."""
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -9,27 +10,65 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 from directory.demo import seed_directory
+from directory.models import Practice, PracticeMembership
 from referrals.demo import seed_referrals
 from referrals.management.commands.seed_demo import demo_logins_ensure
-from referrals.models import PracticeMembership, Referral
+from referrals.models import Referral, ReferralEvent
 
 pytestmark = pytest.mark.django_db
 
+OFFICE_LOGINS = {"staff.lakeside", "staff.summit", "staff.bayview", "staff.harbor", "staff.northshore"}
 
-def test_demo_has_referrals_in_every_status_at_two_offices_and_adds_nothing_the_second_time() -> None:
+
+@pytest.fixture
+def demo() -> Any:
     seed_directory(providers=400, rng_seed=7)
     demo_logins_ensure()
-    first = seed_referrals()
-    assert set(first.staff_created) == {"staff.lakeside", "staff.summit"}
+    return seed_referrals()
+
+
+def test_demo_enrols_a_handful_of_offices_each_staffed_by_the_login_named_after_it(demo: Any) -> None:
+    assert set(demo.staff_created) == {*OFFICE_LOGINS, "coordinator"}
+    enrolled = Practice.objects.receiving_referrals()
+    assert enrolled.count() == len(OFFICE_LOGINS)
+    assert Practice.objects.count() > 10 * enrolled.count()  # most of the directory is not enrolled
+    for membership in PracticeMembership.objects.select_related("user", "practice"):
+        prefix = membership.user.username.removeprefix("staff.")
+        assert membership.practice.name.lower().startswith(prefix)
+        assert membership.practice in enrolled
+
+
+def test_demo_referrals_reach_every_status_and_only_enrolled_practices(demo: Any) -> None:
     assert set(Referral.objects.values_list("status", flat=True)) == set(Referral.Status.values)
-    offices = set(PracticeMembership.objects.values_list("practice_id", flat=True))
-    assert len(offices) == 2
-    for practice_id in offices:
-        statuses = set(Referral.objects.filter(practice_id=practice_id).values_list("status", flat=True))
+    enrolled = set(Practice.objects.receiving_referrals().values_list("pk", flat=True))
+    routed_to = set(ReferralEvent.objects.filter(kind="routed").values_list("practice_id", flat=True)) | set(
+        Referral.objects.exclude(practice=None).values_list("practice_id", flat=True)
+    )
+    assert routed_to <= enrolled
+    for name in ("Lakeside", "Summit"):
+        statuses = set(
+            Referral.objects.filter(practice__name__startswith=name).values_list("status", flat=True)
+        )
         assert {"pending", "accepted", "scheduled", "in_treatment", "completed", "cancelled"} <= statuses
+
+
+def test_a_chicago_referral_reaches_the_enrolled_lakeside_office(demo: Any, submit: Any) -> None:
+    referral = submit(patient_data={**_patient(), "postal_code": "60626"})
+    assert referral.status == Referral.Status.PENDING
+    assert referral.practice is not None and referral.practice.name.startswith("Lakeside")
+
+
+def test_a_second_demo_run_adds_nothing(demo: Any) -> None:
     count = Referral.objects.count()
-    assert seed_referrals().created == []
+    again = seed_referrals()
+    assert again.created == [] and again.staff_created == []
     assert Referral.objects.count() == count
+
+
+def _patient() -> dict[str, Any]:
+    from tests.referrals.conftest import referral_request
+
+    return dict(referral_request()["patient_data"])
 
 
 def test_the_demo_shows_metrics_and_its_patient_link_records_an_outcome_everyone_sees(client: Client) -> None:

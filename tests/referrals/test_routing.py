@@ -64,8 +64,10 @@ def test_equally_near_practices_are_ranked_by_open_workload(submit: Any) -> None
     assert [(c["practice_id"], c["open_workload"]) for c in shortlist] == [(quiet.pk, 0), (busy.pk, 2)]
 
 
-def test_practices_not_accepting_referrals_are_skipped(submit: Any) -> None:
-    practice_km_north(3, accepting_referrals=False)
+def test_practices_that_switched_referrals_off_are_skipped(submit: Any) -> None:
+    switched_off = practice_km_north(3)
+    switched_off.accepting_referrals = False
+    switched_off.save()
     open_one = practice_km_north(9)
     assert submit().practice == open_one
 
@@ -153,9 +155,10 @@ def test_emergency_is_never_routed_and_the_record_is_kept(submit: Any) -> None:
     assert not NotificationOutbox.objects.filter(recipient_kind="practice").exists()
 
 
-def test_routed_practice_is_told_without_patient_names(submit: Any) -> None:
+def test_routed_practice_is_told_at_its_referral_inbox_without_patient_names(submit: Any) -> None:
     near = practice_km_north(3)
-    StaffFactory.create(practice=near, email="desk@lakeside.example")
+    near.referral_inbox_email = "desk@lakeside.example"
+    near.save()
     referral = submit()
     row = NotificationOutbox.objects.get(referral=referral, recipient_kind="practice")
     assert row.recipient_address == "desk@lakeside.example"

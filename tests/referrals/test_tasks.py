@@ -33,7 +33,7 @@ def test_submitting_a_referral_emails_the_practice_without_the_patients_name(
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         referral = submit()
-    [message] = mail_to(near_staff.email)
+    [message] = mail_to(near_staff.practice_memberships.get().practice.referral_inbox_email)
     assert notifications.short_reference(referral) in message.subject
     assert "Lopez" not in message.subject and "Maria" not in message.subject
     assert "Lopez" not in message.body
@@ -86,13 +86,13 @@ def test_a_broker_outage_leaves_the_submission_saved_and_the_sweep_sends_it_once
     ):
         referral = submit()
     assert Referral.objects.filter(pk=referral.pk).exists()
-    assert mail_to(near_staff.email) == []
+    assert mail_to(near_staff.practice_memberships.get().practice.referral_inbox_email) == []
     assert "the sweep will deliver them" in caplog.text
     assert "Lopez" not in caplog.text
 
     assert tasks.deliver_pending_notifications() == 1
     assert tasks.deliver_pending_notifications() == 0
-    assert len(mail_to(near_staff.email)) == 1
+    assert len(mail_to(near_staff.practice_memberships.get().practice.referral_inbox_email)) == 1
 
 
 def test_delivering_the_same_row_twice_sends_one_email(submit: Any, near_staff: Any) -> None:
@@ -250,7 +250,7 @@ def test_the_background_work_command_delivers_what_is_pending(submit: Any, near_
     out = mock.MagicMock()
     call_command("run_background_work", stdout=out)
     assert "1 notification(s) delivered" in str(out.write.call_args)
-    assert len(mail_to(near_staff.email)) == 1
+    assert len(mail_to(near_staff.practice_memberships.get().practice.referral_inbox_email)) == 1
 
 
 def test_health_is_ok_in_embedded_mode(client: Any) -> None:

@@ -283,11 +283,16 @@ def scene(transactional_db: None) -> Scene:
     epidural_injection()  # a transactional test flushed the catalog rows of the last one
     near = practice_km_north(5, name="Lakeside Spine and Vascular")
     far = practice_km_north(30, name="Summit Interventional Radiology")
-    return Scene(
+    scene = Scene(
         clinician=UserFactory.create(username="dr.adams"),
         near_staff=StaffFactory.create(username="staff.near", practice=near),
         far_staff=StaffFactory.create(username="staff.far", practice=far),
     )
+    # Each practice's referral inbox is its staff member's own address.
+    for practice, staff in ((near, scene.near_staff), (far, scene.far_staff)):
+        practice.referral_inbox_email = staff.email
+        practice.save(update_fields=["referral_inbox_email"])
+    return scene
 
 
 def to(address: str, messages: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -7,13 +7,13 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from referrals import escalation, geocoding, notifications, patient_outcomes, reminders
+from referrals import delivery, escalation, geocoding, notifications, patient_outcomes, reminders
 
 
 class Command(BaseCommand):
     help = (
-        "Run every periodic job once: referral deadlines, appointment reminders, overdue follow-up "
-        "digests, patients' outcome links, geocoding and the notification sweep. "
+        "Run every periodic job once: referral deadlines, undelivered referrals, appointment reminders, "
+        "overdue follow-up digests, patients' outcome links, geocoding and the notification sweep. "
         "With --every N, repeat every N seconds."
     )
 
@@ -22,21 +22,28 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, every: float, **options: Any) -> None:
         while True:
-            self.stdout.write(self._sweep())
             if not every:
+                self.stdout.write(self._sweep())
                 return
+            try:
+                self.stdout.write(self._sweep())
+            except Exception as error:  # a loop keeps going: the next sweep finds the same due work
+                self.stderr.write(f"Background sweep failed ({type(error).__name__}); trying again.")
             time.sleep(every)
 
     def _sweep(self) -> str:
         # Deadlines and reminders first: the notifications they write go out in the same sweep.
         moved = escalation.referrals_time_out_overdue()
+        undelivered = delivery.referrals_move_on_undelivered()
         reminded = reminders.appointment_reminders_queue()
         digests = reminders.practice_digests_send()
         outcome_links = patient_outcomes.outcome_invites_queue()
         geocoded = geocoding.practice_locations_geocode()
         sent = notifications.notifications_deliver_due()
+        # Notices that failed for good in this sweep moved their referral on as they failed.
         return (
-            f"{moved} referral(s) moved on, {reminded} reminder(s) queued, {digests} digest(s) sent, "
+            f"{moved} referral(s) moved on after their deadline, {undelivered} after a failed delivery, "
+            f"{reminded} reminder(s) queued, {digests} digest(s) sent, "
             f"{outcome_links} outcome link(s) sent, "
             f"{geocoded} location(s) geocoded, {sent} notification(s) delivered."
         )

@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
 from directory.demo import seed_directory
-from referrals.demo import seed_referrals
+from referrals.demo import DEMO_COORDINATOR, seed_referrals
 
 # Documented in the README; these accounts exist only in demo databases.
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105
@@ -40,6 +40,18 @@ def demo_logins_ensure() -> list[str]:
         )
         created.append(username)
     return created
+
+
+def demo_logins_text(offices: list[tuple[str, str]]) -> str:
+    """Every demo login and what it is for, as the closing lines of ``seed_demo``."""
+    lines = [
+        f"Demo logins (password {DEMO_PASSWORD}):",
+        f"  {DEMO_SUPERUSER}: superuser",
+        *(f"  {username}: referring clinician" for username, _, _ in DEMO_CLINICIANS),
+        f"  {DEMO_COORDINATOR}: referral coordinator (worklist at /referrals/worklist/)",
+        *(f"  {login}: IR office staff at {practice} (enrolled)" for login, practice in offices),
+    ]
+    return "\n".join(lines)
 
 
 class Command(BaseCommand):
@@ -74,3 +86,4 @@ class Command(BaseCommand):
         )
         if referrals.outcome_link:
             self.stdout.write(f"Demo patient outcome link (works once): {referrals.outcome_link}")
+        self.stdout.write(demo_logins_text(referrals.offices))

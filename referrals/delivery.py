@@ -1,0 +1,47 @@
+"""A referral whose practice cannot be reached moves on, like a decline (docs/workflow.md).
+
+A practice hears of a new referral through its channel (the referral inbox address).
+When that notice fails for good, or is still undelivered after
+``REFERRAL_DELIVERY_GRACE_MINUTES``, the referral moves to the next candidate with a
+``delivery_failed`` event, and the practice counts one more failure in a row.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db import transaction
+
+from directory.services import practice_record_delivery
+from referrals import selectors, services
+from referrals.models import Referral, ReferralEvent
+
+UNDELIVERED_COMMENT = "The practice's referral inbox could not be reached."
+
+
+@transaction.atomic
+def referral_move_on_undelivered(*, referral_id: int, now: datetime.datetime | None = None) -> bool:
+    """Move the referral on if its practice's notice failed; True when it moved.
+
+    Safe to run twice or concurrently: the referral is locked and re-checked first, so a
+    notice that got through in the meantime (or a move already made) changes nothing.
+    """
+    referral = Referral.objects.select_for_update().filter(pk=referral_id).first()
+    if (
+        referral is None
+        or not Referral.objects.filter(selectors.delivery_failed(now), pk=referral_id).exists()
+    ):
+        return False
+    assert referral.practice_id is not None  # a pending referral is always with a practice
+    practice_id = referral.practice_id
+    services.referral_move_on(
+        referral, kind=ReferralEvent.Kind.DELIVERY_FAILED, actor=None, comment=UNDELIVERED_COMMENT
+    )
+    practice_record_delivery(practice_id=practice_id, delivered=False)
+    return True
+
+
+def referrals_move_on_undelivered(*, now: datetime.datetime | None = None, limit: int = 200) -> int:
+    """The sweep: move on every referral stuck on a failed delivery; returns how many moved."""
+    stuck = list(selectors.referrals_with_failed_delivery(now).values_list("pk", flat=True)[:limit])
+    return sum(referral_move_on_undelivered(referral_id=referral_id, now=now) for referral_id in stuck)
