@@ -14,9 +14,10 @@ from django.db import transaction
 
 from directory.services import practice_record_delivery
 from referrals import selectors, services
-from referrals.models import Referral, ReferralEvent
+from referrals.models import NotificationOutbox, Referral, ReferralEvent
 
 UNDELIVERED_COMMENT = "The practice's referral inbox could not be reached."
+GAVE_UP = "Not delivered within the grace period; the referral moved on."
 
 
 @transaction.atomic
@@ -34,6 +35,10 @@ def referral_move_on_undelivered(*, referral_id: int, now: datetime.datetime | N
         return False
     assert referral.practice_id is not None  # a pending referral is always with a practice
     practice_id = referral.practice_id
+    # A notice still being retried is news of a referral the practice no longer holds.
+    NotificationOutbox.objects.filter(
+        referral=referral, practice_id=practice_id, status=NotificationOutbox.Status.PENDING
+    ).update(status=NotificationOutbox.Status.FAILED, next_attempt_at=None, last_error=GAVE_UP)
     services.referral_move_on(
         referral, kind=ReferralEvent.Kind.DELIVERY_FAILED, actor=None, comment=UNDELIVERED_COMMENT
     )

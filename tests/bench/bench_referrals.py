@@ -1,14 +1,17 @@
 """Referral submission latency at scale: POST /api/v1/referrals/ including triage and routing.
 
 Builds (or, with --reuse, reuses) a PostgreSQL database holding a synthetic directory of
---locations practice locations (tests/bench/synthetic.py) and --referrals open and
-closed referrals spread over its practices (so workload counts are real), then submits
+--locations practice locations (tests/bench/synthetic.py) of which --enrolled (a fraction,
+default 1%) of the practices are enrolled (a staff member, a referral inbox), as in a
+directory loaded from NPPES, and --referrals open and closed referrals spread over its
+practices (so workload counts are real), then submits
 --requests referrals through Django's test client, each from a patient ZIP drawn (seeded)
 from the populated ones, for a procedure drawn from the catalog. Prints median, p95 and
 max latency, the SQL queries per submission, and how the submissions were routed.
 
     python tests/bench/bench_referrals.py [--locations 1000000] [--referrals 100000]
-                                          [--requests 300] [--reuse]
+                                          [--enrolled 0.01] [--requests 300] [--reuse]
+                                          [--broker redis://127.0.0.1:PORT/0]
 """
 
 from __future__ import annotations
@@ -74,6 +77,32 @@ def reset_directory_sequences() -> None:
             cursor.execute(statement)
 
 
+def enrol_practices(fraction: float, seed: int) -> None:
+    """Enrol ``fraction`` of the practices (seeded choice): one staff login and an inbox each."""
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from directory.models import Practice, PracticeMembership
+
+    wanted = round(Practice.objects.count() * fraction)
+    if Practice.objects.filter(enrolled_at__isnull=False).count() == wanted:
+        print(f"  reusing {wanted:,} enrolled practices", flush=True)
+        return
+    ids = sorted(Practice.objects.values_list("pk", flat=True))
+    chosen = sorted(random.Random(seed).sample(ids, wanted))
+    users = get_user_model().objects.bulk_create(
+        get_user_model()(username=f"bench.staff{pk}", is_staff=True) for pk in chosen
+    )
+    PracticeMembership.objects.bulk_create(
+        PracticeMembership(user=user, practice_id=pk) for user, pk in zip(users, chosen, strict=True)
+    )
+    for start in range(0, len(chosen), 5_000):
+        Practice.objects.filter(pk__in=chosen[start : start + 5_000]).update(
+            enrolled_at=timezone.now(), referral_inbox_email="referrals@practice.example"
+        )
+    print(f"  enrolled {wanted:,} of {len(ids):,} practices", flush=True)
+
+
 def build_referrals(count: int, seed: int) -> None:
     """``count`` referrals (with patients) spread over the practices, in every status."""
     from django.contrib.auth import get_user_model
@@ -97,6 +126,8 @@ def build_referrals(count: int, seed: int) -> None:
         answers={key: key == "leg_weakness" for key in ANSWER_KEYS},
         source="referral",
     )
+    # Referrals are held by enrolled practices (the only ones routing sends to) and by others
+    # from before they stopped (so the workload count reads real rows either way).
     practice_ids = list(Practice.objects.values_list("pk", flat=True))
     procedures = list(Procedure.objects.all())
     statuses = [s for s in Referral.Status.values if s not in ("unroutable", "emergency_redirect")]
@@ -158,7 +189,7 @@ def measure(requests: int, seed: int) -> None:
     from django.test.utils import CaptureQueriesContext
     from rest_framework.test import APIClient
 
-    from directory.models import PracticeLocation, Procedure
+    from directory.models import Practice, PracticeLocation, Procedure
     from referrals.models import Referral
 
     rng = random.Random(seed)
@@ -192,7 +223,9 @@ def measure(requests: int, seed: int) -> None:
         shortlist_sizes.append(len(result["shortlist"]))
     print(
         f"\nPOST /api/v1/referrals/ on PostgreSQL, {PracticeLocation.objects.count():,} locations, "
-        f"{Referral.objects.count():,} referrals, {requests} timed requests:"
+        f"{Referral.objects.count():,} referrals, "
+        f"{Practice.objects.receiving_referrals().count():,} of {Practice.objects.count():,} practices "
+        f"enrolled, {requests} timed requests:"
     )
     print(
         f"  median {statistics.median(latencies):.1f} ms   p95 {percentile(latencies, 0.95):.1f} ms   "
@@ -208,6 +241,7 @@ def main() -> None:
     )
     parser.add_argument("--locations", type=int, default=1_000_000)
     parser.add_argument("--referrals", type=int, default=100_000)
+    parser.add_argument("--enrolled", type=float, default=0.01, help="fraction of practices enrolled")
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--reuse", action="store_true", help="keep/reuse an already built database")
@@ -250,6 +284,7 @@ def run(args: argparse.Namespace, broker: str) -> None:
     call_command("migrate", verbosity=0)
     print(f"Building {args.locations:,} locations and {args.referrals:,} referrals ...", flush=True)
     build_directory(args.locations, args.seed)
+    enrol_practices(args.enrolled, args.seed)
     build_referrals(args.referrals, args.seed)
     measure(args.requests, args.seed)
 

@@ -23,7 +23,12 @@ ESI = "epidural-steroid-injection"
 
 
 def practice_km_north(
-    km: float, *, procedures: tuple[str, ...] = (ESI,), enrol: bool = True, **kwargs: Any
+    km: float,
+    *,
+    procedures: tuple[str, ...] = (ESI,),
+    enrol: bool = True,
+    inbox: str | None = None,
+    **kwargs: Any,
 ) -> Practice:
     """A practice with one location ``km`` north of the patient's ZIP and one provider there.
 
@@ -37,7 +42,7 @@ def practice_km_north(
         practice=practice, latitude=point.latitude, longitude=point.longitude
     )
     ProviderFactory.create(locations=[location], procedures=list(procedures))
-    return enrolled(practice) if enrol else practice
+    return enrolled(practice, inbox=inbox) if enrol else practice
 
 
 def referral_request(**overrides: Any) -> dict[str, Any]:
