@@ -30,5 +30,5 @@ class RefusingBackend(EmailBackend):
                 if UNREACHABLE in address
             }
             if refused:
-                raise smtplib.SMTPRecipientsRefused(refused)  # type: ignore[arg-type]
+                raise smtplib.SMTPRecipientsRefused(refused)
         return super().send_messages(messages)
