@@ -32,7 +32,12 @@ migrate: $(VENV)/.installed
 seed: migrate
 	$(BIN)/python manage.py seed_demo
 
+# The periodic jobs (deadlines, undelivered referrals, reminders, digests, the notification
+# sweep) run beside the web server every minute, and stop with it.
 run: seed
+	@$(BIN)/python manage.py run_background_work --every 60 --quiet & jobs=$$!; \
+	trap 'kill $$jobs 2>/dev/null' EXIT INT TERM; \
+	echo "Periodic jobs running (process $$jobs); they stop with the server."; \
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 lint: $(VENV)/.installed-dev

@@ -163,6 +163,11 @@ def populate_directory(*, locations: int, seed: int = 0, using: str = "default")
                 "555-0100",
                 "",
                 True,
+                "",  # referral inbox: none; the directory as NPPES gives it is not enrolled
+                "",
+                "off",
+                None,
+                0,
                 now,
                 now,
             )
