@@ -14,6 +14,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 
+# A practice whose channel failed this many times in a row needs a coordinator's attention.
+NEEDS_ATTENTION_AFTER = 2
+
 
 class EndpointStatus(models.TextChoices):
     ACTIVE = "active", "Active"

@@ -57,14 +57,10 @@ class Practice(models.Model):
     accepting_referrals = models.BooleanField(
         default=True, help_text="Untick to stop the portal routing new referrals here."
     )
-    # Delivery channels (docs/workflow.md): the portal inbox and an electronic endpoint.
-    referral_inbox_email = models.EmailField(
-        blank=True, help_text="A monitored address told of each new referral (the portal inbox)."
-    )
+    # Delivery channels and enrolment: docs/workflow.md.
+    referral_inbox_email = models.EmailField(blank=True, help_text="Monitored; told of each new referral.")
     fhir_base_url = models.URLField(blank=True, help_text="FHIR R4 base URL receiving referrals.")
-    fhir_endpoint_status = models.CharField(
-        max_length=8, choices=EndpointStatus.choices, default=EndpointStatus.OFF
-    )
+    fhir_endpoint_status = models.CharField(max_length=8, choices=EndpointStatus.choices, default="off")
     enrolled_at = models.DateTimeField(null=True, blank=True, editable=False)
     # New-referral notices that failed one after another; two or more needs a coordinator.
     delivery_failures_in_a_row = models.PositiveSmallIntegerField(default=0, editable=False)
@@ -80,10 +76,6 @@ class Practice(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    @property
-    def needs_attention(self) -> bool:
-        return self.delivery_failures_in_a_row >= 2
 
 
 class PracticeLocation(models.Model):

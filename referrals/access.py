@@ -1,7 +1,9 @@
 """Who may do what to a referral, and in which states: one rule table for services and screens.
 
-Pure decisions over a referral and a user; the only database read is the user's practice
-memberships (``directory.enrolment.practice_ids_for_user``), which callers may pass in to avoid repeating it.
+Decisions over a referral and a user. The database reads are the user's practice
+memberships (``directory.enrolment.practice_ids_for_user``), which callers may pass in to
+avoid repeating it, and, for coordinators, whether the referral is theirs to see
+(``selectors.needs_coordinator``).
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 import directory.admin as directory_admin
+from directory.enrolment import NEEDS_ATTENTION_AFTER
 from directory.models import Practice
 from directory.services import EnrolmentError, practice_enrol
 from referrals.admin_scoping import OfficeScopedMixin
@@ -51,7 +52,7 @@ class OfficePracticeAdmin(OfficeScopedMixin, directory_admin.PracticeAdmin):
 
     @admin.display(boolean=True, description="needs attention")
     def needs_attention(self, practice: Practice) -> bool:
-        return practice.needs_attention
+        return practice.delivery_failures_in_a_row >= NEEDS_ATTENTION_AFTER
 
     @admin.action(description="Enrol the selected practices (they receive referrals)")
     def enrol_practices(self, request: HttpRequest, queryset: QuerySet[Practice]) -> None:

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, prefetch_related_objects
 from django.utils import timezone
 
-from directory.enrolment import practice_ids_for_user
+from directory.enrolment import NEEDS_ATTENTION_AFTER, practice_ids_for_user
 from directory.models import Practice
 from referrals.models import Appointment, FollowUp, NotificationOutbox, Referral, ReferralEvent
 
@@ -203,4 +203,5 @@ def referrals_with_failed_delivery(
 
 def practices_needing_attention() -> QuerySet[Practice]:
     """Practices whose channel failed twice or more in a row, longest failing first."""
-    return Practice.objects.filter(delivery_failures_in_a_row__gte=2).order_by("updated_at", "id")
+    failing = Practice.objects.filter(delivery_failures_in_a_row__gte=NEEDS_ATTENTION_AFTER)
+    return failing.order_by("updated_at", "id")

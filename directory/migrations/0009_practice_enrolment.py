@@ -48,7 +48,7 @@ class Migration(migrations.Migration):
             name="referral_inbox_email",
             field=models.EmailField(
                 blank=True,
-                help_text="A monitored address told of each new referral (the portal inbox).",
+                help_text="Monitored; told of each new referral.",
                 max_length=254,
             ),
         ),
