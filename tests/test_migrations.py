@@ -26,8 +26,8 @@ def test_moving_practice_membership_into_the_directory_keeps_who_works_where() -
     from django.db import connection
     from django.db.migrations.executor import MigrationExecutor
 
-    before = [("directory", "0007_search_cells"), ("referrals", "0002_background_work")]
-    after = [("directory", "0008_practice_enrolment"), ("referrals", "0003_membership_moves_to_directory")]
+    before = [("directory", "0008_drop_search_listing"), ("referrals", "0003_patient_outcomes")]
+    after = [("directory", "0009_practice_enrolment"), ("referrals", "0004_membership_moves_to_directory")]
     executor = MigrationExecutor(connection)
     executor.migrate(before)
     old = executor.loader.project_state(before).apps
