@@ -40,7 +40,7 @@ def referral_move_on_undelivered(*, referral_id: int, now: datetime.datetime | N
         referral=referral, practice_id=practice_id, status=NotificationOutbox.Status.PENDING
     ).update(status=NotificationOutbox.Status.FAILED, next_attempt_at=None, last_error=GAVE_UP)
     services.referral_move_on(
-        referral, kind=ReferralEvent.Kind.DELIVERY_FAILED, actor=None, comment=UNDELIVERED_COMMENT
+        referral=referral, kind=ReferralEvent.Kind.DELIVERY_FAILED, actor=None, comment=UNDELIVERED_COMMENT
     )
     practice_record_delivery(practice_id=practice_id, delivered=False)
     return True

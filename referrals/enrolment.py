@@ -24,7 +24,7 @@ def practice_withdraw(*, practice: Practice, actor: Any) -> int:
     moved = 0
     for referral in pending.order_by("created_at", "id"):
         services.referral_move_on(
-            referral,
+            referral=referral,
             kind=ReferralEvent.Kind.PRACTICE_UNENROLLED,
             actor=actor if actor is not None and actor.is_authenticated else None,
             comment=f"{practice.name} no longer receives referrals through the portal.",

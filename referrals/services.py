@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from directory.enrolment import enrolment_gaps, practice_ids_for_user
+from directory.enrolment import EndpointStatus, enrolment_gaps, practice_ids_for_user
 from directory.geo import zip_centroid
 from directory.models import Condition, Practice, PracticeLocation, Procedure, Provider
 from referrals import access, notifications, routing
@@ -180,7 +180,8 @@ def _practice_addresses(practice: Practice) -> list[str]:
     """
     if practice.referral_inbox_email:
         return [practice.referral_inbox_email]
-    return [] if practice.fhir_base_url and practice.fhir_endpoint_status == "active" else [""]
+    fhir_only = practice.fhir_base_url and practice.fhir_endpoint_status == EndpointStatus.ACTIVE
+    return [] if fhir_only else [""]
 
 
 # Who must hear about each kind of event: the practice it concerns, the referrer, the coordinators.
@@ -474,7 +475,7 @@ def referral_decline(*, referral: Referral, user: Any, reason: str, comment: str
     referral = _locked(referral)
     _authorize(Action.DECLINE, user=user, referral=referral)
     return referral_move_on(
-        referral, kind=EventKind.DECLINED, actor=user, reason=reason, comment=comment.strip()
+        referral=referral, kind=EventKind.DECLINED, actor=user, reason=reason, comment=comment.strip()
     )
 
 
@@ -488,12 +489,12 @@ def referral_time_out(*, referral: Referral, now: datetime.datetime | None = Non
     referral = _locked(referral)
     if not referral.is_past_deadline(now):
         return False
-    referral_move_on(referral, kind=EventKind.TIMED_OUT, actor=None)
+    referral_move_on(referral=referral, kind=EventKind.TIMED_OUT, actor=None)
     return True
 
 
 def referral_move_on(
-    referral: Referral, *, kind: str, actor: Any, reason: str = "", comment: str = ""
+    *, referral: Referral, kind: str, actor: Any, reason: str = "", comment: str = ""
 ) -> Referral:
     """Record that the current practice is out of the running, then route again.
 
