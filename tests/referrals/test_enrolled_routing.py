@@ -180,3 +180,33 @@ def test_unenrolling_a_practice_moves_its_pending_referrals_on_at_once(submit: A
     [event] = first.events.filter(kind="practice_unenrolled")
     assert event.practice == near and "no longer receives referrals" in event.comment
     assert event.actor == admin_user
+
+
+def test_the_clinicians_page_for_an_unroutable_referral_says_how_far_the_search_went_and_whom_to_call(
+    client: Any, submit: Any, clinician: Any, settings: Any
+) -> None:
+    settings.REFERRAL_COORDINATOR_CONTACT = "Jo Rivera, referral coordinator, 555-0142"
+    practice_km_north(2, enrol=False)
+    only = practice_km_north(6)
+    referral = submit()
+    staff = only.memberships.get().user
+    services.referral_decline(referral=referral, user=staff, reason="capacity")
+
+    client.force_login(clinician)
+    page = client.get(f"/referrals/{referral.public_id}/").content.decode()
+    assert "Status: No practice found" in page
+    assert (
+        "We searched within 50 miles of the patient&#x27;s ZIP code and considered 1 practice(s) "
+        "offering epidural steroid injection; each has declined" in page
+    )
+    assert "Please contact Jo Rivera, referral coordinator, 555-0142" in page
+
+
+def test_with_no_enrolled_practice_near_the_page_says_none_was_found(
+    client: Any, submit: Any, clinician: Any
+) -> None:
+    practice_km_north(2, enrol=False)
+    referral = submit()
+    client.force_login(clinician)
+    page = client.get(f"/referrals/{referral.public_id}/").content.decode()
+    assert "found no practice offering epidural steroid injection that receives referrals here" in page
