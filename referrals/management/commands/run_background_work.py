@@ -50,7 +50,7 @@ class Command(BaseCommand):
         geocoded = geocoding.practice_locations_geocode()
         sent = notifications.notifications_deliver_due()
         # Notices that failed for good in this sweep moved their referral on as they failed.
-        done = moved + undelivered + reminded + digests + geocoded + sent
+        done = moved + undelivered + reminded + digests + outcome_links + geocoded + sent
         return done, (
             f"{moved} referral(s) moved on after their deadline, {undelivered} after a failed delivery, "
             f"{reminded} reminder(s) queued, {digests} digest(s) sent, "
