@@ -20,6 +20,8 @@ from ipware import get_client_ip
 RATE_LIMITED_VIEWS: dict[tuple[str, str], str] = {
     ("api-provider-search", "GET"): "search",
     ("directory:find", "GET"): "search",
+    ("fhir:search-PractitionerRole", "GET"): "search",
+    ("fhir:search-Location", "GET"): "search",
     ("triage-assessment-create", "POST"): "self_check",
     ("triage:check", "POST"): "self_check",
     ("directory:provider", "POST"): "listing_report",
@@ -107,9 +109,14 @@ class PublicRateLimitMiddleware:
 
 
 def too_many_requests(request: HttpRequest, *, retry_after: int) -> HttpResponse:
-    """A 429 in the caller's language (JSON under /api/, a page elsewhere) with Retry-After."""
+    """A 429 in the caller's language (JSON under /api/, an OperationOutcome under /fhir/, a page
+    elsewhere) with Retry-After."""
     response: HttpResponse
-    if request.path.startswith("/api/"):
+    if request.path.startswith("/fhir/"):
+        issue = {"severity": "error", "code": "throttled", "diagnostics": TOO_MANY_REQUESTS}
+        outcome = {"resourceType": "OperationOutcome", "issue": [issue]}
+        response = JsonResponse(outcome, status=429, content_type="application/fhir+json")
+    elif request.path.startswith("/api/"):
         response = JsonResponse({"detail": TOO_MANY_REQUESTS}, status=429)
     else:
         response = render(request, "429.html", {"message": gettext(TOO_MANY_REQUESTS)}, status=429)

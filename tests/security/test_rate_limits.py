@@ -51,6 +51,21 @@ def test_the_finder_and_the_search_api_share_one_budget(client: Client, provider
     assert client.get("/api/v1/providers/", {"near": "80202"}).status_code == 429
 
 
+def test_the_fhir_near_searches_share_the_search_budget_and_answer_an_operation_outcome(
+    client: Client, provider: Any
+) -> None:
+    near = "39.75|-104.99|25|mi"
+    statuses(2, lambda: client.get("/api/v1/providers/", {"near": "80202"}))
+    codes = statuses(2, lambda: client.get("/fhir/PractitionerRole", {"location.near": near}))
+    response = client.get("/fhir/Location", {"near": near})
+
+    assert codes == [200, 429]
+    assert response.status_code == 429
+    assert response["Content-Type"] == "application/fhir+json"
+    assert response.json()["issue"][0]["code"] == "throttled"
+    assert client.get("/fhir/Practitioner").status_code == 200  # reads and other searches are not limited
+
+
 def test_another_address_keeps_its_own_budget(client: Client, provider: Any) -> None:
     statuses(4, lambda: client.get("/find/", {"near": "80202"}, REMOTE_ADDR="203.0.113.7"))
 
