@@ -19,4 +19,5 @@ for _name in RESOURCE_TYPES:
 urlpatterns += [
     path("<str:resource_type>", views.unknown_type),
     path("<str:resource_type>/<str:resource_id>", views.unknown_type),
+    path("<path:resource_type>", views.unknown_type),  # anything else under /fhir/, a trailing slash too
 ]
