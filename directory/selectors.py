@@ -94,6 +94,15 @@ def _listed_with(
     return rows
 
 
+@dataclass(frozen=True)
+class NearestLocation:
+    """A provider found by a search, by id: their nearest location's id, and how far it is in km."""
+
+    provider_id: int
+    location_id: int
+    distance_km: float
+
+
 class ProviderSearch:
     """Providers found near a place, each once at their nearest location: countable and sliceable.
 
@@ -135,6 +144,21 @@ class ProviderSearch:
         """(the providers on page ``number`` of ``size``, the total found); pages count from 1."""
         offset = (number - 1) * size
         return self[offset : offset + size], self.count()
+
+    def nearest(self, start: int, stop: int) -> list[NearestLocation]:
+        """Ranked providers ``start`` to ``stop`` - 1: ids and nearest location only, nothing else read."""
+        columns = [
+            "provider_id",
+            "practicelocation_id",
+            "practicelocation__latitude",
+            "practicelocation__longitude",
+        ]
+        return [
+            NearestLocation(
+                provider_id, location_id, great_circle_km(self._origin.lat, self._origin.lng, lat, lng)
+            )
+            for provider_id, location_id, lat, lng in self._ranked().values_list(*columns)[start:stop]
+        ]
 
     def _ranked(self) -> QuerySet[Any]:
         """Each provider's nearest row (the lower location id on a tie), nearest first, ties by name."""

@@ -8,13 +8,20 @@ method if it needs one, and a test (docs/fhir.md).
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 import django_filters
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from directory.models import Practice, PracticeLocation, Provider
-from directory.selectors import ProviderLocation, closeness_expression, providers_near, within_radius
+from directory.selectors import (
+    ProviderLocation,
+    ProviderSearch,
+    closeness_expression,
+    providers_near,
+    within_radius,
+)
 from fhir.catalog import code_system_url
 from fhir.params import LastUpdatedParam, Near, NearParam, ReferenceParam, StringParam, TokenParam
 from fhir.representations import IR_TAXONOMY, NPI_SYSTEM
@@ -143,6 +150,25 @@ HealthcareServiceSearch = _declare(
 )
 
 
+class NearestRoles:
+    """The directory search as roles: countable, and sliced into rows naming each provider
+    (``pk``), their nearest location and its distance; the roles are rendered from those."""
+
+    def __init__(self, search: ProviderSearch) -> None:
+        self._search = search
+
+    def count(self) -> int:
+        return self._search.count()
+
+    def __getitem__(self, index: slice) -> list[SimpleNamespace]:
+        return [
+            SimpleNamespace(
+                pk=row.provider_id, nearest_location_id=row.location_id, distance_km=row.distance_km
+            )
+            for row in self._search.nearest(index.start or 0, index.stop)
+        ]
+
+
 class _PractitionerRoleSearch(SearchParameters):
     near_parameter = "location.near"
 
@@ -151,7 +177,7 @@ class _PractitionerRoleSearch(SearchParameters):
         near = self.near
         if near is None:
             return self.qs.order_by("last_name", "first_name", "npi")
-        return providers_near(origin=near.origin, radius_km=near.radius_km, providers=self.qs)
+        return NearestRoles(providers_near(origin=near.origin, radius_km=near.radius_km, providers=self.qs))
 
 
 PractitionerRoleSearch = _declare(
