@@ -110,6 +110,21 @@ OrganizationSearch = _declare(
     },
 )
 
+EndpointSearch = _declare(
+    "EndpointSearch",
+    Practice,
+    SearchParameters,
+    {
+        "organization": ReferenceParam(
+            "pk", lookup_expr="exact", target="Organization", documentation="Organization/<id>."
+        ),
+        "status": StringParam(
+            "fhir_endpoint_status", lookup_expr="exact", documentation="active, off or error."
+        ),
+        "_lastUpdated": LastUpdatedParam(documentation=LAST_UPDATED),
+    },
+)
+
 _LOCATION_PARAMS = {
     "near": NearParam(
         method=_location_near,

@@ -97,6 +97,14 @@ def _organizations(rows: list[Any]) -> list[dict[str, Any]]:
     ]
 
 
+def _endpoints_rows() -> QuerySet[Practice]:
+    return _organizations_rows().exclude(fhir_base_url="")
+
+
+def _endpoints(rows: list[Any]) -> list[dict[str, Any]]:
+    return [representations.endpoint(row) for row in rows]
+
+
 def _locations_rows() -> QuerySet[PracticeLocation]:
     accepting = ProviderLocation.objects.filter(
         practicelocation=OuterRef("pk"), provider__is_listed=True, provider__accepting_new_patients=True
@@ -151,6 +159,7 @@ RESOURCE_TYPES: dict[str, ResourceType] = {
         ResourceType("Organization", _organizations_rows, _organizations, filters.OrganizationSearch),
         ResourceType("Location", _locations_rows, _locations, filters.LocationSearch),
         ResourceType("HealthcareService", _locations_rows, _services, filters.HealthcareServiceSearch),
+        ResourceType("Endpoint", _endpoints_rows, _endpoints, filters.EndpointSearch),
         ResourceType("CodeSystem", lambda: sorted(catalog.CATALOGS), _catalog(catalog.code_system)),
         ResourceType("ValueSet", lambda: sorted(catalog.CATALOGS), _catalog(catalog.value_set)),
     )

@@ -15,6 +15,7 @@ NUCC_SYSTEM = "http://nucc.org/provider-taxonomy"
 # Vascular & Interventional Radiology: the taxonomy every directory provider is imported by.
 IR_TAXONOMY = {"system": NUCC_SYSTEM, "code": "2085R0204X", "display": "Vascular & Interventional Radiology"}
 LANGUAGE_SYSTEM = "urn:ietf:bcp:47"
+HL7_TERMINOLOGY = "http://terminology.hl7.org/CodeSystem"
 PLAN_NET = "http://hl7.org/fhir/us/davinci-pdex-plan-net"
 NEW_PATIENTS = f"{PLAN_NET}/StructureDefinition/newpatients"
 ACCEPTING_PATIENTS_SYSTEM = f"{PLAN_NET}/CodeSystem/AcceptingPatientsCS"
@@ -139,7 +140,25 @@ def organization(practice: Practice, locations: list[PracticeLocation]) -> dict[
         resource["telecom"] = telecom
     if locations:
         resource["address"] = [_address(location) for location in locations]
+    if practice.fhir_base_url:
+        resource["endpoint"] = [reference("Endpoint", practice.pk)]
     return resource
+
+
+def endpoint(practice: Practice) -> dict[str, Any]:
+    """The practice's FHIR endpoint receiving referrals; its status is the practice's own."""
+    return {
+        "resourceType": "Endpoint",
+        "id": str(practice.pk),
+        **_meta(practice.updated_at),
+        "status": practice.fhir_endpoint_status,  # active, off or error: FHIR's own codes
+        "connectionType": {"system": f"{HL7_TERMINOLOGY}/endpoint-connection-type", "code": "hl7-fhir-rest"},
+        "name": f"{practice.name}: referrals",
+        "managingOrganization": reference("Organization", practice.pk, practice.name),
+        "payloadType": [{"coding": [{"system": f"{HL7_TERMINOLOGY}/endpoint-payload-type", "code": "any"}]}],
+        "payloadMimeType": ["application/fhir+json"],
+        "address": practice.fhir_base_url,
+    }
 
 
 def location(place: Any) -> dict[str, Any]:

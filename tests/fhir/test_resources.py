@@ -148,6 +148,30 @@ def test_the_catalog_is_a_code_system_and_a_value_set_whose_codes_are_the_slugs(
     assert value_set["compose"]["include"] == [{"system": code_system["url"]}]
 
 
+def test_a_practice_with_a_fhir_endpoint_shows_it_and_its_status_through_its_organization(
+    fhir_get: FhirGet, listing
+) -> None:
+    practice, _, _ = listing
+    practice.fhir_base_url = "https://ehr.frontrange.example/fhir"
+    practice.fhir_endpoint_status = "active"
+    practice.save()
+    without = PracticeFactory.create()
+
+    _, organization = fhir_get(f"/fhir/Organization/{practice.pk}")
+    status, endpoint = fhir_get(f"/fhir/Endpoint/{practice.pk}")
+    _, by_status = fhir_get("/fhir/Endpoint", {"status": "active"})
+    _, off = fhir_get("/fhir/Endpoint", {"status": "off"})
+
+    assert organization["endpoint"] == [{"reference": f"Endpoint/{practice.pk}"}]
+    assert status == 200
+    assert (endpoint["address"], endpoint["status"]) == ("https://ehr.frontrange.example/fhir", "active")
+    assert endpoint["managingOrganization"]["reference"] == f"Organization/{practice.pk}"
+    assert [entry["resource"]["id"] for entry in by_status["entry"]] == [str(practice.pk)]
+    assert off["total"] == 0
+    assert fhir_get(f"/fhir/Endpoint/{without.pk}")[0] == 404
+    assert "endpoint" not in fhir_get(f"/fhir/Organization/{without.pk}")[1]
+
+
 def test_an_unlisted_provider_is_not_found(fhir_get: FhirGet) -> None:
     ProviderFactory(npi="1234567893", is_listed=False)
 
