@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -344,6 +345,7 @@ def _replay(*, clinician: Any, idempotency_key: str, fingerprint: str) -> Submis
     return Submission(referral=earlier, created=False)
 
 
+@transaction.atomic
 def referral_submit(
     *,
     clinician: Any,
@@ -365,29 +367,33 @@ def referral_submit(
     """
     if not access.may_refer(clinician):
         raise ActionForbidden("Only referring clinicians submit referrals; IR office staff receive them.")
+    _take_turn(clinician)
     replay = _replay(clinician=clinician, idempotency_key=idempotency_key, fingerprint=fingerprint)
     if replay is not None:
         return replay
-    try:
-        referral = _referral_create(
-            clinician=clinician,
-            patient_data=patient_data,
-            triage_data=triage_data,
-            requested_procedure=requested_procedure,
-            suspected_condition=suspected_condition,
-            clinical_question=clinical_question,
-            pain_score=pain_score,
-            imaging_summary=imaging_summary,
-            idempotency_key=idempotency_key,
-            fingerprint=fingerprint,
-        )
-    except IntegrityError:
-        # A concurrent retry with the same key won the race; answer as a replay would.
-        replay = _replay(clinician=clinician, idempotency_key=idempotency_key, fingerprint=fingerprint)
-        if replay is None:
-            raise
-        return replay
+    referral = _referral_create(
+        clinician=clinician,
+        patient_data=patient_data,
+        triage_data=triage_data,
+        requested_procedure=requested_procedure,
+        suspected_condition=suspected_condition,
+        clinical_question=clinical_question,
+        pain_score=pain_score,
+        imaging_summary=imaging_summary,
+        idempotency_key=idempotency_key,
+        fingerprint=fingerprint,
+    )
     return Submission(referral=referral, created=True)
+
+
+def _take_turn(clinician: Any) -> None:
+    """Lock the clinician's user row until the transaction ends: their submissions take turns.
+
+    A retry racing the first submission waits here, then finds the first referral by its key,
+    instead of losing the INSERT to the unique key: PostgreSQL logs a failing statement with
+    its values, and those hold the clinical question and imaging summary.
+    """
+    list(get_user_model().objects.select_for_update().filter(pk=clinician.pk).values_list("pk", flat=True))
 
 
 @transaction.atomic

@@ -8,12 +8,13 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import connection, connections
+from django.db import IntegrityError, connection, connections
 from django.utils import timezone
 
 from referrals import services
 from referrals.models import Appointment, Referral, ReferralEvent
 from tests.directory.factories import PracticeFactory
+from tests.referrals.conftest import referral_request
 from tests.referrals.factories import ReferralFactory, StaffFactory
 
 pytestmark = [
@@ -75,3 +76,35 @@ def test_two_bookings_of_the_same_slot_at_once_only_one_succeeds() -> None:
     assert sum(isinstance(result, Appointment) for result in results) == 1
     assert sum(isinstance(result, services.SlotTaken) for result in results) == 1
     assert Appointment.objects.filter(practice=practice, starts_at=slot, status="booked").count() == 1
+
+
+@pytest.fixture
+def submission(clinician: Any, near_staff: Any) -> dict[str, Any]:
+    """Everything ``referral_submit`` needs, with one idempotency key for every retry."""
+    return {"clinician": clinician, **referral_request()}
+
+
+def test_retries_racing_on_one_key_make_one_referral_without_a_failing_insert(
+    submission: dict[str, Any],
+) -> None:
+    """A unique violation makes PostgreSQL log the failing INSERT with its values (the clinical
+    question, the imaging summary); racing retries must find the first referral without one."""
+    failed: list[str] = []
+
+    def watch(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        try:
+            return execute(sql, params, many, context)
+        except IntegrityError:
+            failed.append(sql.split(" ", 1)[0])
+            raise
+
+    def attempt() -> Any:
+        with connection.execute_wrapper(watch):
+            return services.referral_submit(**submission)
+
+    results = race(*[attempt] * 4)
+
+    assert [type(result).__name__ for result in results] == ["Submission"] * 4
+    assert sum(result.created for result in results) == 1
+    assert Referral.objects.count() == 1
+    assert failed == []
