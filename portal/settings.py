@@ -83,6 +83,9 @@ DATABASES = {
 }
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# A persistent connection is checked before a request reuses it, so the first request after a
+# database restart reconnects instead of failing with a 500.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Read the file through a memory map and keep more pages per connection: a search
     # reads scattered rows of a large file, which otherwise costs a system call a page.
@@ -131,7 +134,7 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="IR Portal <no-reply@
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "referrals.tokens.ExpiringTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_PARSER_CLASSES": ["portal.parsers.JSONParser"],
@@ -158,6 +161,9 @@ SPECTACULAR_SETTINGS = {
         "VisitOutcomeEnum": "referrals.serializers.VISIT_OUTCOME_CHOICES",
     },
 }
+
+# An API token not used for this many days is refused (401) until a new one is made.
+API_TOKEN_IDLE_DAYS = env.int("API_TOKEN_IDLE_DAYS", default=30)
 
 # --- Background work ---------------------------------------------------------
 # With no broker configured, tasks run eagerly in the web process (embedded mode).
@@ -231,6 +237,9 @@ NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=8)
 NOTIFICATION_RETRY_BASE_SECONDS = env.int("NOTIFICATION_RETRY_BASE_SECONDS", default=30)
 NOTIFICATION_RETRY_MAX_SECONDS = env.int("NOTIFICATION_RETRY_MAX_SECONDS", default=3600)
 NOTIFICATION_SWEEP_BATCH = env.int("NOTIFICATION_SWEEP_BATCH", default=100)
+# After a send, how long a worker keeps trying to record it while the database is unreachable
+# (a restart); below the task's soft time limit.
+NOTIFICATION_RECORD_PATIENCE_SECONDS = env.float("NOTIFICATION_RECORD_PATIENCE_SECONDS", default=30.0)
 # /health/ turns 503 when a notification has waited longer than this.
 NOTIFICATION_HEALTH_MAX_AGE_SECONDS = env.int("NOTIFICATION_HEALTH_MAX_AGE_SECONDS", default=900)
 # Appointment reminders go out this many hours before the visit (each once).

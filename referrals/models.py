@@ -451,6 +451,18 @@ class AuditLogEntry(models.Model):
         raise AppendOnlyError("The audit log is append-only.")
 
 
+class ApiTokenUse(models.Model):
+    """When an API token was last used; a token idle past ``API_TOKEN_IDLE_DAYS`` is refused."""
+
+    token = models.OneToOneField(
+        "authtoken.Token", on_delete=models.CASCADE, primary_key=True, related_name="use"
+    )
+    last_used_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"token of user {self.token.user_id}, last used {self.last_used_at:%Y-%m-%d}"
+
+
 # The loop's own models (patient-reported outcomes, the metrics page) live in their own module;
 # importing them here registers them with the app.
 from referrals.loop_models import LoopMetrics as LoopMetrics  # noqa: E402
