@@ -172,7 +172,10 @@ class ReferralListCreateApi(ReferralApi):
             referral = submission.referral
             action = AuditLogEntry.Action.CREATE if submission.created else AuditLogEntry.Action.READ
             audit_record(actor=request.user, action=action, obj=referral, request=request)
-        response = Response(ReferralSubmittedSerializer(referral).data, status=status.HTTP_201_CREATED)
+            # The answer is read before the commit: once the referral is committed, no query
+            # is left that could fail and answer 500 for work that was done.
+            answer = ReferralSubmittedSerializer(referral).data
+        response = Response(answer, status=status.HTTP_201_CREATED)
         if not submission.created:
             response["Idempotent-Replayed"] = "true"
         return response

@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
@@ -42,6 +43,11 @@ REMINDER = "reminder"
 OUTCOME_REQUEST = "outcome_request"
 
 T = TypeVar("T")
+
+# Notes in last_error while a send is under way (see _mark_sending).
+SENDING = "Sending; no outcome recorded yet."
+SENDING_AGAIN = "Sending again after an attempt that ended without a record (same Message-ID)."
+GIVEN_UP_IN_DOUBT = "Two attempts ended without a record; not sent again, to avoid a third copy."
 
 
 # --- Rendering -------------------------------------------------------------------
@@ -258,22 +264,24 @@ def _claim_batch(limit: int) -> list[int]:
     return ids
 
 
-def _with_reconnect(step: Callable[[], T], *, tries: int = 4) -> T:
-    """Run a database step, reconnecting and trying again if the connection dropped.
+def _with_reconnect(step: Callable[[], T], *, patience_seconds: float = 1.5) -> T:
+    """Run a database step, reconnecting and trying again while the connection is down.
 
     Used after a row is claimed: giving up there would leave it leased (or sent but not
-    recorded), so a dropped connection is worth a few quick reconnects.
+    recorded), so a dropped connection is worth reconnecting for, up to ``patience_seconds``.
     """
-    for attempt in range(tries):
+    give_up_at = time.monotonic() + patience_seconds
+    attempt = 0
+    while True:
         try:
             return step()
         except (OperationalError, InterfaceError):
-            if attempt == tries - 1 or connection.in_atomic_block:
+            if time.monotonic() >= give_up_at or connection.in_atomic_block:
                 raise
-            logger.warning("Database connection lost during delivery; reconnecting (try %s).", attempt + 2)
+            attempt += 1
+            logger.warning("Database connection lost during delivery; reconnecting (try %s).", attempt + 1)
             connection.close()
-            time.sleep(0.2 * 2**attempt)
-    raise AssertionError("unreachable")
+            time.sleep(min(0.2 * 2 ** (attempt - 1), 2.0))
 
 
 def _record_sent(row: NotificationOutbox) -> None:
@@ -328,14 +336,50 @@ def _load(ids: Iterable[int]) -> list[NotificationOutbox]:
     )
 
 
+def message_id(row: NotificationOutbox) -> str:
+    """The row's Message-ID: the same on every attempt, so a receiving server drops a repeat."""
+    domain = urlsplit(settings.PORTAL_BASE_URL).hostname or "irportal.invalid"
+    return f"<notification-{row.pk}.{row.created_at:%Y%m%d%H%M%S}@{domain}>"
+
+
+def _mark_sending(row: NotificationOutbox) -> bool:
+    """Note that a send is starting; False when this row must not be sent (the bounded decision).
+
+    Every attempt that ends records "sent" or an error over this note, so finding the note at
+    the start of an attempt means the last one was cut off after it may have sent (a killed
+    worker, a database lost right after the send). The first time, the row is sent again with
+    the same Message-ID (a server that got the first drops this one), and that is logged; the
+    second time it is marked failed rather than risk a third copy.
+    """
+    if row.last_error == SENDING_AGAIN:
+        _with_reconnect(lambda: _give_up(row, GIVEN_UP_IN_DOUBT))
+        return False
+    note = SENDING
+    if row.last_error == SENDING:
+        note = SENDING_AGAIN
+        logger.warning(
+            "Notification %s: an earlier attempt ended without a record and may have been sent; "
+            "sending once more with the same Message-ID.",
+            row.pk,
+        )
+    _with_reconnect(lambda: Outbox.objects.filter(pk=row.pk).update(last_error=note))
+    return True
+
+
 def _send_claimed(row: NotificationOutbox, mail_connection: Any = None) -> bool:
     """Send a row this worker holds the lease on; True when the mail server took it."""
     if not row.recipient_address:
         _with_reconnect(lambda: _give_up(row, "No e-mail address on file for this recipient."))
         return False
+    if not _mark_sending(row):
+        return False
     email = _with_reconnect(lambda: notification_email(row))
     message = EmailMessage(
-        subject=email.subject, body=email.body, to=[row.recipient_address], connection=mail_connection
+        subject=email.subject,
+        body=email.body,
+        to=[row.recipient_address],
+        connection=mail_connection,
+        headers={"Message-ID": message_id(row)},
     )
     try:
         message.send()
@@ -343,8 +387,23 @@ def _send_claimed(row: NotificationOutbox, mail_connection: Any = None) -> bool:
         failure = error
         _with_reconnect(lambda: _record_failure(row, failure))
         return False
-    _with_reconnect(lambda: _record_sent(row))
+    _record_sent_patiently(row)
     return True
+
+
+def _record_sent_patiently(row: NotificationOutbox) -> None:
+    """Record a send, waiting out a database restart (``NOTIFICATION_RECORD_PATIENCE_SECONDS``)."""
+    try:
+        _with_reconnect(
+            lambda: _record_sent(row), patience_seconds=settings.NOTIFICATION_RECORD_PATIENCE_SECONDS
+        )
+    except (OperationalError, InterfaceError):
+        logger.error(
+            "Notification %s was handed to the mail server but the database stayed unreachable; "
+            "it will be sent at most once more, with the same Message-ID.",
+            row.pk,
+        )
+        raise
 
 
 # --- Services ------------------------------------------------------------------------
