@@ -56,3 +56,44 @@ def document_error_responses(
             for code, response in framework_errors(method, path, operation).items():
                 responses.setdefault(code, response)
     return result
+
+
+def rejects_unknown_keys() -> set[str]:
+    """Names of the schema components whose serializers answer 400 to a key they do not define."""
+    from triage.serializers import RejectUnknownKeysMixin
+
+    found: set[str] = set()
+    pending = list(RejectUnknownKeysMixin.__subclasses__())
+    while pending:
+        serializer = pending.pop()
+        found.add(serializer.__name__.removesuffix("Serializer"))
+        pending += serializer.__subclasses__()
+    return found
+
+
+def _limit_parameter(parameter: dict[str, Any]) -> None:
+    """What the server checks about a parameter, written into its schema."""
+    schema = parameter.setdefault("schema", {})
+    if parameter["in"] == "query" and parameter["name"] == "page":
+        schema["minimum"] = 1  # pages are numbered from 1; page 0 is a 400
+    if parameter["in"] == "header" and parameter["name"] == "Idempotency-Key":
+        schema.update(minLength=1, maxLength=255, pattern=r"\S")  # blank is refused too
+
+
+def document_input_limits(
+    result: dict[str, Any], generator: SchemaGenerator, request: Any, public: bool
+) -> dict[str, Any]:
+    """drf-spectacular hook: the schema says what the server refuses, so clients and fuzzers agree.
+
+    Pages start at 1, an Idempotency-Key is not empty, and request bodies that refuse unknown
+    keys say ``additionalProperties: false``.
+    """
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                _limit_parameter(parameter)
+    strict = rejects_unknown_keys()
+    for name, component in result.get("components", {}).get("schemas", {}).items():
+        if name in strict and component.get("type") == "object":
+            component["additionalProperties"] = False
+    return result

@@ -405,4 +405,5 @@ PATIENT_DATA_PATH_PREFIXES = [
 SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"] = [
     "drf_spectacular.hooks.postprocess_schema_enums",
     "portal.schema.document_error_responses",
+    "portal.schema.document_input_limits",
 ]

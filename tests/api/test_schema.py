@@ -41,3 +41,18 @@ def test_signed_in_operations_document_a_403_and_public_search_a_429(tmp_path: P
     assert "404" in paths["/api/v1/referrals/{public_id}/"]["get"]["responses"]
     assert "429" in paths["/api/v1/providers/"]["get"]["responses"]
     assert "429" in paths["/api/v1/triage/assessments/"]["post"]["responses"]
+
+
+def test_the_schema_says_what_the_server_refuses(tmp_path: Path) -> None:
+    schema = generated_schema(tmp_path)
+    paths, components = schema["paths"], schema["components"]["schemas"]
+
+    def parameter(path: str, method: str, name: str) -> dict[str, Any]:
+        return next(p for p in paths[path][method]["parameters"] if p["name"] == name)["schema"]
+
+    for path in ("/api/v1/providers/", "/api/v1/referrals/", "/api/v1/procedures/", "/api/v1/conditions/"):
+        assert parameter(path, "get", "page")["minimum"] == 1, path
+    key = parameter("/api/v1/referrals/", "post", "Idempotency-Key")
+    assert (key["minLength"], key["maxLength"]) == (1, 255)
+    for name in ("ReferralCreate", "PatientIn", "AssessmentRequest", "TriageAnswers"):
+        assert components[name]["additionalProperties"] is False, name
