@@ -1,4 +1,7 @@
-"""The shared cache's settings: a cache that cannot be reached slows nothing and breaks nothing."""
+"""The shared cache's settings: a cache that cannot be reached slows nothing and breaks nothing.
+
+The contract is in docs/resilience.md (Faults).
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""Error answers: JSON under ``/api/`` (any status, 500s included), Django's pages elsewhere."""
+"""Error answers: JSON under ``/api/`` (any status, 500s included), Django's pages elsewhere.
+
+The contract is in docs/resilience.md (API errors).
+"""
 
 from __future__ import annotations
 

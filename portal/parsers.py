@@ -1,4 +1,7 @@
-"""The API's JSON parser: bounded in size and depth, so no body can turn into a 500."""
+"""The API's JSON parser: bounded in size and depth, so no body can turn into a 500.
+
+The contract is in docs/resilience.md (API errors).
+"""
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@
 DRF's tokens never expire on their own; a token left in a script or a clinician's old
 laptop would outlive the 15-minute idle logout by years. Each use is recorded (at most
 once per ``USE_RECORDED_EVERY``), and a token idle for longer than the limit is refused
-with a 401 that says why.
+with a 401 that says why (docs/resilience.md).
 """
 
 from __future__ import annotations
