@@ -25,7 +25,12 @@ class JsonFileBackend(BaseEmailBackend):
         for message in email_messages:
             time.sleep(delay)
             name = uuid.uuid4().hex
-            data = {"to": list(message.to), "subject": str(message.subject), "body": str(message.body)}
+            data = {
+                "to": list(message.to),
+                "subject": str(message.subject),
+                "body": str(message.body),
+                "message_id": message.extra_headers.get("Message-ID", ""),
+            }
             (folder / f"{name}.tmp").write_text(json.dumps(data))
             # Renamed into place whole, so a reader never sees half a message.
             (folder / f"{name}.tmp").rename(folder / f"{name}.json")
