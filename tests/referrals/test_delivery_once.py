@@ -78,9 +78,10 @@ def test_a_row_cut_off_twice_is_marked_failed_not_sent_a_third_time(
             notifications.notification_deliver(notification_id=row.pk)
         lease_runs_out(row)
 
-    assert notifications.notifications_deliver_due() == 0
+    notifications.notifications_deliver_due()
 
-    assert len(mail.outbox) == 2
+    this_row = [m for m in mail.outbox if m.extra_headers["Message-ID"] == notifications.message_id(row)]
+    assert len(this_row) == 2
     row.refresh_from_db()
     assert row.status == Outbox.Status.FAILED
     assert row.last_error == notifications.GIVEN_UP_IN_DOUBT
