@@ -23,7 +23,7 @@ Status = Referral.Status
 EMERGENCY = "emergency"
 CLOSURE_DAYS = (30, 60, 90)
 # A move: the practice holding the referral is out of the running and it goes on to the next.
-MOVE_KINDS = (Kind.DECLINED, Kind.TIMED_OUT)
+MOVE_KINDS = (Kind.DECLINED, Kind.TIMED_OUT, Kind.DELIVERY_FAILED)
 OFFER_KINDS = (Kind.ROUTED, Kind.ROUTED_BY_HAND)
 # Still waiting for someone to act: the loop is not closed.
 OPEN_STATUSES = (Status.PENDING, Status.ACCEPTED, Status.SCHEDULED, Status.IN_TREATMENT, Status.UNROUTABLE)

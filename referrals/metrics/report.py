@@ -175,7 +175,7 @@ def report_rows(report: LoopReport) -> list[tuple[str, str, str]]:
         ("Referrals", "Referrals received", str(report.received)),
         ("Referrals", "Screened as emergencies (sent to emergency care)", str(report.emergencies)),
         ("Referrals", "Accepted by the first practice offered", str(report.accepted_first)),
-        ("Referrals", "Moved on (declined or not answered in time)", str(report.moved_on)),
+        ("Referrals", "Moved on (declined, not answered in time or not delivered)", str(report.moved_on)),
         ("Referrals", "Moves in all", str(report.moves)),
         ("Waits", f"Submission to acceptance, median ({len(report.accept_hours)} accepted)", accept_median),
         ("Waits", "Submission to acceptance, 90th percentile", accept_p90),

@@ -180,3 +180,16 @@ def test_the_report_takes_the_same_number_of_queries_whatever_the_volume(scene: 
 
     assert report.received == 24
     assert len(small) == len(large) == 8
+
+
+def test_a_referral_that_could_not_be_delivered_counts_as_a_move(scene: LoopScene) -> None:
+    from referrals.models import ReferralEvent
+
+    ReferralEvent.objects.create(
+        referral=scene.referrals["R6"], kind="delivery_failed", created_at=NOW, practice=scene.lakeside
+    )
+
+    report = report_for(Scope("Lakeside", practice_id=scene.lakeside.pk))
+
+    assert report.moved_on == Rate(3, 4)  # R2 declined, R3 timed out, R6 not delivered
+    assert report.moves == 3
