@@ -71,7 +71,15 @@ class Practice(models.Model):
 
     class Meta:
         ordering = ["name"]
-        indexes = [models.Index(fields=["name"])]
+        indexes = [
+            models.Index(fields=["name"]),
+            # Routing reads the enrolled few among thousands of NPPES practices on every decision.
+            models.Index(
+                fields=["enrolled_at"],
+                name="practice_enrolled",
+                condition=models.Q(enrolled_at__isnull=False),
+            ),
+        ]
         permissions = [("enrol_practice", "Can enrol and un-enrol practices")]
 
     def __str__(self) -> str:

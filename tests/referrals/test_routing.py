@@ -164,21 +164,3 @@ def test_routed_practice_is_told_at_its_referral_inbox_without_patient_names(sub
     assert row.recipient_address == "desk@lakeside.example"
     assert row.payload["referral"] == str(referral.public_id)
     assert "Maria" not in str(row.payload) and "Lopez" not in str(row.payload)
-
-
-@pytest.mark.parametrize("seed", [1, 2, 3])
-def test_searching_in_growing_rings_ranks_exactly_like_one_search_of_the_whole_radius(
-    seed: int, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import random
-
-    from referrals import routing
-
-    rng = random.Random(seed)
-    for _ in range(12):
-        practice = practice_km_north(rng.choice([0.4, 1.55, 1.6, 1.65, 3.0, 7.9, 8.1, 30.0]))
-        ReferralFactory.create_batch(rng.randint(0, 2), practice=practice, status=Referral.Status.ACCEPTED)
-    referral = ReferralFactory.create(practice=None, status="pending")
-    with_rings = routing.shortlist_for(referral, size=4)
-    monkeypatch.setattr(routing, "SEARCH_RINGS_MILES", ())
-    assert with_rings == routing.shortlist_for(referral, size=4)
