@@ -47,11 +47,13 @@ WARM_UP_SEARCHES = 1000  # at ZIPs the measured searches never use
 
 def floor_urlpatterns() -> list[Any]:
     """The product's URLs plus /bench/floor/: the cheapest DRF view that still answers 20 items."""
-    from django.urls import include, path
+    from django.urls import path
     from rest_framework.permissions import AllowAny
     from rest_framework.request import Request
     from rest_framework.response import Response
     from rest_framework.views import APIView
+
+    from portal import urls as portal_urls
 
     items = [{"id": n, "name": f"Item {n}", "distance": n * 1.5} for n in range(20)]
 
@@ -61,7 +63,8 @@ def floor_urlpatterns() -> list[Any]:
         def get(self, request: Request) -> Response:
             return Response({"count": 20, "next": None, "previous": None, "results": items})
 
-    return [path("bench/floor/", FloorApi.as_view()), path("", include("portal.urls"))]
+    # The product's own list, not include(): i18n_patterns may only sit in a root URLconf.
+    return [path("bench/floor/", FloorApi.as_view()), *portal_urls.urlpatterns]
 
 
 urlpatterns: list[Any] = []
