@@ -170,7 +170,23 @@ def hand_routing_options(referral: Referral) -> list[HandRoutingOption]:
     origin = zip_centroid(referral.patient.postal_code)
     if origin is None:
         return []
-    asked = practices_already_asked(referral)
+    found = _hand_routing_hits(origin, practices_already_asked(referral))[:HAND_ROUTING_CHOICES]
+    offering = _practices_offering(referral, found)
+    return [
+        HandRoutingOption(
+            practice=hit.practice,
+            location=hit.location,
+            distance_mi=hit.distance_km / KM_PER_MILE,
+            offers_requested_procedure=(
+                hit.practice.pk in offering if referral.requested_procedure_id is not None else None
+            ),
+        )
+        for hit in found
+    ]
+
+
+def _hand_routing_hits(origin: Origin, asked: Collection[int]) -> list[PracticeDistance]:
+    """Receiving practices not yet asked, from the first ring that holds ``HAND_ROUTING_ENOUGH``."""
     found: list[PracticeDistance] = []
     for miles in HAND_ROUTING_RINGS_MILES:
         found = [
@@ -184,27 +200,20 @@ def hand_routing_options(referral: Referral) -> list[HandRoutingOption]:
         ]
         if len(found) >= HAND_ROUTING_ENOUGH:
             break
-    found = found[:HAND_ROUTING_CHOICES]
-    offering: set[int] = set()
-    if referral.requested_procedure_id is not None:
-        offering = set(
-            PracticeLocation.objects.filter(
-                practice_id__in=[hit.practice.pk for hit in found],
-                providers__is_listed=True,
-                providers__procedures=referral.requested_procedure_id,
-            ).values_list("practice_id", flat=True)
-        )
-    return [
-        HandRoutingOption(
-            practice=hit.practice,
-            location=hit.location,
-            distance_mi=hit.distance_km / KM_PER_MILE,
-            offers_requested_procedure=(
-                hit.practice.pk in offering if referral.requested_procedure_id is not None else None
-            ),
-        )
-        for hit in found
-    ]
+    return found
+
+
+def _practices_offering(referral: Referral, hits: list[PracticeDistance]) -> set[int]:
+    """Ids of the practices among ``hits`` where a listed provider offers the requested procedure."""
+    if referral.requested_procedure_id is None:
+        return set()
+    return set(
+        PracticeLocation.objects.filter(
+            practice_id__in=[hit.practice.pk for hit in hits],
+            providers__is_listed=True,
+            providers__procedures=referral.requested_procedure_id,
+        ).values_list("practice_id", flat=True)
+    )
 
 
 def unroutable_explanation(referral: Referral) -> str:
