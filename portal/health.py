@@ -69,18 +69,17 @@ def check_notifications(report: dict[str, Any]) -> bool:
 
 
 def check_failed_deliveries(report: dict[str, Any]) -> bool:
-    """Failed notices of the last 24 h, and referrals waiting on a failed delivery.
+    """Failed notifications of the last 24 h, in all and per kind; referrals waiting on a failed delivery.
 
     Unhealthy once a referral has waited on a failed delivery longer than the grace
     period: the sweep that moves such referrals on is not running.
     """
-    from referrals.models import NotificationOutbox
-    from referrals.selectors import referrals_with_failed_delivery
+    from referrals.selectors import failed_notifications_by_kind, referrals_with_failed_delivery
 
     now = timezone.now()
-    report["failed_notifications_24h"] = NotificationOutbox.objects.filter(
-        status=NotificationOutbox.Status.FAILED, created_at__gte=now - datetime.timedelta(hours=24)
-    ).count()
+    by_kind = failed_notifications_by_kind(now - datetime.timedelta(hours=24))
+    report["failed_notifications_24h"] = sum(kind["failed"] for kind in by_kind)
+    report["failed_notifications_24h_by_kind"] = by_kind
     report["referrals_waiting_on_failed_delivery"] = referrals_with_failed_delivery(now).count()
     stuck = referrals_with_failed_delivery(now, past_grace=True).count()
     report["referrals_stuck_past_delivery_grace"] = stuck

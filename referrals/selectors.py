@@ -11,7 +11,16 @@ import uuid
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, prefetch_related_objects
+from django.db.models import (
+    Count,
+    Exists,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    prefetch_related_objects,
+)
 from django.utils import timezone
 
 from directory.enrolment import NEEDS_ATTENTION_AFTER, practice_ids_for_user
@@ -205,3 +214,17 @@ def practices_needing_attention() -> QuerySet[Practice]:
     """Practices whose channel failed twice or more in a row, longest failing first."""
     failing = Practice.objects.filter(delivery_failures_in_a_row__gte=NEEDS_ATTENTION_AFTER)
     return failing.order_by("updated_at", "id")
+
+
+def failed_notifications_by_kind(since: datetime.datetime) -> list[dict[str, Any]]:
+    """Notifications written since ``since`` that failed, counted per kind (event and recipient).
+
+    Each item holds ``event_kind``, ``recipient_kind`` and ``failed``; the most failed kind first.
+    """
+    counts = (
+        Outbox.objects.filter(status=Outbox.Status.FAILED, created_at__gte=since)
+        .values("event_kind", "recipient_kind")
+        .annotate(failed=Count("id"))
+        .order_by("-failed", "event_kind", "recipient_kind")
+    )
+    return list(counts)

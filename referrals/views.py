@@ -172,5 +172,9 @@ def referral_cancel(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 @require_http_methods(["GET"])
 def coordinator_worklist(request: HttpRequest) -> HttpResponse:
     """The referral coordinators' worklist; no patient names, only references."""
-    context = {"items": worklist.coordinator_worklist(), "practices": worklist.practices_to_look_at()}
+    context = {
+        "items": worklist.coordinator_worklist(),
+        "practices": worklist.practices_to_look_at(),
+        "failed_notifications": worklist.failed_notifications_last_day(),
+    }
     return render(request, "referrals/worklist.html", context)

@@ -9,10 +9,22 @@ from django.db.models import BooleanField, ExpressionWrapper
 from django.utils import timezone
 
 from directory.models import Practice
-from referrals.models import Referral
-from referrals.selectors import delivery_failed, needs_coordinator, practices_needing_attention
+from referrals import notifications
+from referrals.models import NotificationOutbox, Referral, ReferralEvent
+from referrals.selectors import (
+    delivery_failed,
+    failed_notifications_by_kind,
+    needs_coordinator,
+    practices_needing_attention,
+)
 
 WORKLIST_LIMIT = 200
+# What each kind of notification is about, as a coordinator reads it.
+NOTIFICATION_LABELS = {
+    **dict(ReferralEvent.Kind.choices),
+    notifications.REMINDER: "Appointment reminder",
+    notifications.OUTCOME_REQUEST: "Outcome question to the patient",
+}
 
 
 @dataclass(frozen=True)
@@ -22,6 +34,15 @@ class WorklistItem:
     referral: Referral
     problem: str
     since: datetime.datetime
+
+
+@dataclass(frozen=True)
+class FailedNotifications:
+    """How many notifications of one kind (what happened, to whom) failed in the last 24 hours."""
+
+    event: str
+    recipient: str
+    failed: int
 
 
 def _item(referral: Referral) -> WorklistItem:
@@ -50,3 +71,16 @@ def coordinator_worklist(now: datetime.datetime | None = None) -> list[WorklistI
 def practices_to_look_at() -> list[Practice]:
     """Practices whose channel failed twice or more in a row."""
     return list(practices_needing_attention()[:WORKLIST_LIMIT])
+
+
+def failed_notifications_last_day(now: datetime.datetime | None = None) -> list[FailedNotifications]:
+    """Every kind of notification that failed in the last 24 hours, with its count, most failed first."""
+    since = (now or timezone.now()) - datetime.timedelta(hours=24)
+    return [
+        FailedNotifications(
+            event=NOTIFICATION_LABELS.get(row["event_kind"], row["event_kind"]),
+            recipient=NotificationOutbox.RecipientKind(row["recipient_kind"]).label,
+            failed=row["failed"],
+        )
+        for row in failed_notifications_by_kind(since)
+    ]

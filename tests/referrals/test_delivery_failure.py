@@ -182,3 +182,43 @@ def test_the_clinician_sees_why_the_referral_moved(
     assert "Could not be delivered (Lakeside Spine and Vascular)" in page
     assert "referral inbox could not be reached" in page
     assert "With <strong>Summit Interventional Radiology</strong>" in page
+
+
+def fail_every_pending_notice() -> None:
+    """Try each undelivered notification, and those its failure writes, until each is sent or gives up."""
+    for _ in range(10):
+        for row in Outbox.objects.filter(status=Outbox.Status.PENDING):
+            attempt(row)
+
+
+@override_settings(REFERRAL_COORDINATOR_EMAIL="coordinators@unreachable.example")
+def test_every_kind_of_failed_notification_is_counted_in_health_and_on_the_worklist(
+    client: Any, submit: Any, broken_inbox: Practice, working_inbox: Practice
+) -> None:
+    submit()
+    fail_every_pending_notice()
+
+    report = client.get("/health/").json()
+    by_kind = {
+        (k["event_kind"], k["recipient_kind"]): k["failed"]
+        for k in report["failed_notifications_24h_by_kind"]
+    }
+    assert by_kind == {("routed", "practice"): 1, ("delivery_failed", "coordinator"): 1}
+    assert report["failed_notifications_24h"] == 2
+
+    coordinator = UserFactory.create(username="coordinator", is_staff=True)
+    coordinator.groups.add(coordinator_group())
+    client.force_login(coordinator)
+    page = client.get("/referrals/worklist/").content.decode()
+    failed = page[page.index('id="failed-notifications"') :]
+    assert "<td>Routed to a practice</td><td>Practice staff</td><td>1</td>" in failed
+    assert "<td>Could not be delivered</td><td>Referral coordinators</td><td>1</td>" in failed
+
+
+def test_the_worklist_says_when_no_notification_failed(client: Any) -> None:
+    coordinator = UserFactory.create(username="coordinator", is_staff=True)
+    coordinator.groups.add(coordinator_group())
+    client.force_login(coordinator)
+    assert (
+        "No notification failed in the last 24 hours." in client.get("/referrals/worklist/").content.decode()
+    )
