@@ -17,7 +17,7 @@ import directory.admin as directory_admin
 from directory.enrolment import NEEDS_ATTENTION_AFTER
 from directory.models import Practice
 from directory.services import EnrolmentError, practice_enrol
-from referrals.admin_scoping import OfficeScopedMixin
+from referrals.admin.scoping import OfficeScopedMixin
 from referrals.enrolment import practice_withdraw
 
 ENROL_PERMISSION = "directory.enrol_practice"

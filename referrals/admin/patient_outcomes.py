@@ -7,10 +7,11 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from referrals.admin.readonly import ReadOnlyAdminMixin
 from referrals.models import PatientReportedOutcome
 
 
-class PatientReportedOutcomeInline(admin.TabularInline):
+class PatientReportedOutcomeInline(ReadOnlyAdminMixin, admin.TabularInline):
     """What the patient reported through their one-time link: read-only."""
 
     model = PatientReportedOutcome
@@ -24,9 +25,3 @@ class PatientReportedOutcomeInline(admin.TabularInline):
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # Whoever may see the referral may see what its patient reported.
         return request.user.has_perm("referrals.view_referral")
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

@@ -14,7 +14,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
 
-from referrals.admin_scoping import practice_ids_for
+from referrals.admin.readonly import ReadOnlyAdminMixin
+from referrals.admin.scoping import practice_ids_for
 from referrals.loop_models import LoopMetrics
 from referrals.metrics.pages import csv_export, metrics_context, requested_period
 from referrals.metrics.report import loop_report
@@ -24,7 +25,7 @@ TEMPLATE = "admin/referrals/loop_metrics.html"
 
 
 @admin.register(LoopMetrics)
-class LoopMetricsAdmin(admin.ModelAdmin):
+class LoopMetricsAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """No rows: one page of figures for the practices the user may see."""
 
     def may_see_metrics(self, request: HttpRequest) -> bool:
@@ -38,15 +39,6 @@ class LoopMetricsAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return self.may_see_metrics(request)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def get_urls(self) -> list[URLPattern]:
         info = (self.opts.app_label, self.opts.model_name)
