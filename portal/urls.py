@@ -25,6 +25,8 @@ api_v1: list[URLPattern | URLResolver] = [
 patient_pages = i18n_patterns(
     path("", include("directory.urls")),
     path("check/", include("triage.urls")),
+    # The patient's one-time outcome link: an opaque token, never patient data.
+    path("outcome/<str:token>/", outcome_report, name="outcome-report"),
     prefix_default_language=False,
 )
 
@@ -32,8 +34,6 @@ urlpatterns = [
     *patient_pages,
     path("i18n/", include("django.conf.urls.i18n")),
     path("referrals/", include("referrals.urls")),
-    # The patient's one-time outcome link: an opaque token, never patient data.
-    path("outcome/<str:token>/", outcome_report, name="outcome-report"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/v1/", include(api_v1)),
     path("fhir/", include("fhir.urls")),

@@ -24,7 +24,7 @@ from directory.geo import KM_PER_MILE, zip_centroid
 from directory.models import Practice, PracticeMembership, Procedure
 from directory.selectors import practices_near
 from directory.services import practice_enrol
-from referrals import notifications, patient_outcomes, services
+from referrals import patient_notices, patient_outcomes, services
 from referrals.demo_history import seed_history
 from referrals.models import Appointment, Referral
 from referrals.roles import coordinator_group, staff_group
@@ -254,7 +254,7 @@ def demo_outcome_link() -> str:
     if referral is None:
         return ""
     invite = referral.outcome_invites.first() or patient_outcomes.outcome_invite_create(referral=referral)
-    return notifications.outcome_link(invite) if invite.is_usable() else ""
+    return patient_notices.outcome_link(invite) if invite.is_usable() else ""
 
 
 def _remote_zip() -> str | None:

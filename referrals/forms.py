@@ -9,13 +9,16 @@ from collections.abc import Mapping
 from typing import Any
 
 from django import forms
+from django.conf import settings
 
 from directory.models import Condition, Procedure
 from referrals.models import Patient
 from triage.forms import FieldGroup, red_flag_field
 from triage.rules import ANSWER_KEYS, QUESTION_GROUPS
 
-PATIENT_FORM_FIELDS = ("first_name", "last_name", "birth_date", "sex", "phone", "email", "postal_code")
+PATIENT_FORM_FIELDS = (
+    "first_name", "last_name", "birth_date", "sex", "phone", "email", "postal_code", "language",
+)  # fmt: skip
 # Service error keys that name a whole section rather than one input: shown beside its first input.
 SECTION_FIELDS = {"triage": "pain_duration_weeks"}
 
@@ -36,6 +39,14 @@ class ReferralForm(forms.Form):
     email = forms.EmailField(required=False, label="Email (optional)")
     postal_code = forms.CharField(
         max_length=10, label="ZIP code", help_text="The patient's 5-digit ZIP: routing searches around it."
+    )
+    language = forms.TypedChoiceField(
+        choices=settings.LANGUAGES,
+        initial="en",
+        required=False,
+        empty_value="en",
+        label="Patient's language",
+        help_text="Their appointment notices and follow-up questions come in this language.",
     )
     pain_duration_weeks = forms.IntegerField(
         min_value=0,

@@ -36,6 +36,12 @@ class Patient(models.Model):
     phone = models.CharField(max_length=32)
     email = models.EmailField(blank=True)
     postal_code = models.CharField(max_length=10, help_text="5-digit ZIP; routing searches around it.")
+    language = models.CharField(
+        max_length=8,
+        choices=settings.LANGUAGES,
+        default="en",
+        help_text="The language of the patient's notices and outcome page.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

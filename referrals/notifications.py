@@ -32,15 +32,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from directory.services import practice_record_delivery
-from referrals.models import Appointment, NotificationOutbox, OutcomeInvite, Referral, ReferralEvent
+from referrals.models import NotificationOutbox, Referral, ReferralEvent
+from referrals.patient_notices import patient_notice
 from referrals.selectors import DELIVERY_EVENT_KINDS
 
 logger = logging.getLogger(__name__)
 
 Outbox = NotificationOutbox
 EventKind = ReferralEvent.Kind
-REMINDER = "reminder"
-OUTCOME_REQUEST = "outcome_request"
 
 T = TypeVar("T")
 
@@ -135,62 +134,9 @@ def _practice_email(row: NotificationOutbox) -> Email:
     return Email(subject=f"New referral {reference} awaiting your answer", body="\n".join(lines))
 
 
-def _appointment_lines(appointment: Appointment | None) -> list[str]:
-    if appointment is None:
-        return ["Your practice will contact you with the details."]
-    lines = [
-        f"{appointment.get_kind_display()} on "
-        f"{timezone.localtime(appointment.starts_at):%A %d %B %Y at %H:%M}",
-        f"with {appointment.practice.name}",
-    ]
-    if appointment.location is not None:
-        lines.append(f"at {appointment.location}")
-        if appointment.location.phone:
-            lines.append(f"Phone: {appointment.location.phone}")
-    return lines
-
-
-def outcome_link(invite: OutcomeInvite) -> str:
-    """The absolute address of an outcome invite's page: the opaque token and nothing else."""
-    return _absolute(reverse("outcome-report", kwargs={"token": invite.token}))
-
-
-def _outcome_request_email(row: NotificationOutbox) -> Email:
-    invite = OutcomeInvite.objects.filter(pk=row.payload.get("invite")).first()
-    if invite is None:
-        raise ValueError(f"Outbox row {row.pk} names no outcome link.")
-    days = (invite.expires_at - invite.created_at).days
-    body = [
-        "Your follow-up after your back treatment is due. How are you now?",
-        "",
-        "Please tell your care team in two quick questions (about a minute):",
-        outcome_link(invite),
-        "",
-        f"The link works once and for {days} days. Your answer goes to your practice and to the "
-        "doctor who referred you.",
-    ]
-    return Email(subject="How is your back since your treatment?", body="\n".join(body))
-
-
 def _patient_email(row: NotificationOutbox) -> Email:
-    if row.event_kind == OUTCOME_REQUEST:
-        return _outcome_request_email(row)
-    appointment_id = row.payload.get("appointment")
-    appointments = Appointment.objects.select_related("practice", "location").filter(referral=row.referral)
-    if appointment_id:
-        appointment = appointments.filter(pk=appointment_id).first()
-    else:
-        appointment = appointments.filter(status=Appointment.Status.BOOKED).order_by("-created_at").first()
-    if row.event_kind == REMINDER:
-        subject = "Reminder: your appointment is coming up"
-        opening = "This is a reminder of your appointment:"
-    else:
-        subject = "Your appointment is booked"
-        opening = "Your appointment is booked:"
-    closing = "If you cannot come, please call the practice to change it."
-    return Email(
-        subject=subject, body="\n".join([opening, "", *_appointment_lines(appointment), "", closing])
-    )
+    subject, body = patient_notice(row)
+    return Email(subject=subject, body=body)
 
 
 def _coordinator_email(row: NotificationOutbox) -> Email:

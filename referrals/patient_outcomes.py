@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from referrals import notifications
+from referrals import notifications, patient_notices
 from referrals.models import FollowUp, NotificationOutbox, OutcomeInvite, PatientReportedOutcome, Referral
 
 Impression = PatientReportedOutcome.GlobalImpression
@@ -62,7 +62,7 @@ def outcome_invite_send(
     row = NotificationOutbox.objects.create(
         recipient_kind=NotificationOutbox.RecipientKind.PATIENT,
         recipient_address=referral.patient.email,
-        event_kind=notifications.OUTCOME_REQUEST,
+        event_kind=patient_notices.OUTCOME_REQUEST,
         referral=referral,
         payload={"invite": invite.pk},
     )

@@ -19,7 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from directory.models import Practice, PracticeMembership
-from referrals import notifications
+from referrals import notifications, patient_notices
 from referrals.models import (
     Appointment,
     AppointmentReminder,
@@ -73,7 +73,7 @@ def _reminder_queue(appointment: Appointment, *, hours: int) -> bool:
             row = NotificationOutbox.objects.create(
                 recipient_kind=NotificationOutbox.RecipientKind.PATIENT,
                 recipient_address=appointment.referral.patient.email,
-                event_kind=notifications.REMINDER,
+                event_kind=patient_notices.REMINDER,
                 referral=appointment.referral,
                 payload={"appointment": appointment.pk, "hours_before": hours},
             )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -75,6 +76,11 @@ class PatientInSerializer(RejectUnknownKeysMixin, serializers.Serializer):
     phone = serializers.CharField(max_length=32)
     email = serializers.EmailField(required=False, allow_blank=True, default="")
     postal_code = serializers.CharField(max_length=10, help_text="The patient's 5-digit US ZIP code.")
+    language = serializers.ChoiceField(
+        choices=settings.LANGUAGES,
+        default="en",
+        help_text="The language of the patient's notices and outcome page (en or es).",
+    )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         errors = patient_input_errors(attrs, today=timezone.localdate())
@@ -187,7 +193,7 @@ class ReferralListItemSerializer(_ReferralBaseSerializer):
 class PatientOutSerializer(serializers.ModelSerializer[Patient]):
     class Meta:
         model = Patient
-        fields = ["first_name", "last_name", "birth_date", "sex", "phone", "email", "postal_code"]
+        fields = ["first_name", "last_name", "birth_date", "sex", "phone", "email", "postal_code", "language"]
 
 
 class EventOutSerializer(serializers.ModelSerializer[ReferralEvent]):

@@ -43,7 +43,7 @@ EventKind = ReferralEvent.Kind
 EMERGENCY = "emergency"
 MIN_PATIENT_AGE = 18
 MAX_PATIENT_AGE = 120
-PATIENT_FIELDS = ("first_name", "last_name", "birth_date", "sex", "phone", "email", "postal_code")
+PATIENT_FIELDS = ("first_name", "last_name", "birth_date", "sex", "phone", "email", "postal_code", "language")
 
 
 # --- Errors ------------------------------------------------------------------
@@ -421,7 +421,8 @@ def _referral_create(
     _validate_pain_score(pain_score)
     question = _required_text(clinical_question, field_name="clinical_question", what="the clinical question")
 
-    patient = Patient.objects.create(**{name: patient_data.get(name, "") for name in PATIENT_FIELDS})
+    given = {name: patient_data[name] for name in PATIENT_FIELDS if name in patient_data}
+    patient = Patient.objects.create(**given)
     try:
         assessment = assessment_create(
             age=patient.age_on(today),

@@ -45,9 +45,18 @@ def _directory() -> str:
     return npi
 
 
+def _outcome_token() -> str:
+    """The token of a patient's one-time outcome link (reading the page does not use it up)."""
+    from referrals.patient_outcomes import outcome_invite_send
+    from tests.referrals.factories import ReferralFactory
+
+    return outcome_invite_send(referral=ReferralFactory.create()).token
+
+
 def patient_pages() -> Iterator[tuple[str, str, str]]:
     """(page name, English HTML, Spanish HTML) for every patient page and state."""
     npi = _directory()
+    token = _outcome_token()
     pages: dict[str, PageRequest] = {
         "home": _get("/"),
         "finder": _get("/find/"),
@@ -65,6 +74,9 @@ def patient_pages() -> Iterator[tuple[str, str, str]]:
         "result: soon": _post("/check/", self_check_answers(age=72, weeks=1)),
         "result: self-care": _post("/check/", self_check_answers(age=35, weeks=2)),
         "result: self-care, 6 weeks or more": _post("/check/", self_check_answers(age=35, weeks=8)),
+        "outcome report": _get(f"/outcome/{token}/"),
+        "outcome report, nothing answered": _post(f"/outcome/{token}/", {}),
+        "outcome link unusable": _get("/outcome/not-a-real-token/"),
     }
     for name, request in pages.items():
         english = request(Client(), "").content.decode()

@@ -167,6 +167,7 @@ BAD_BODIES = [
     ("a ZIP we cannot place", with_patient(postal_code="00000"), ["patient", "postal_code"]),
     ("a ZIP that is not a ZIP", with_patient(postal_code="Denver"), ["patient", "postal_code"]),
     ("unknown sex code", with_patient(sex="Q"), ["patient", "sex"]),
+    ("a language we do not offer", with_patient(language="fr"), ["patient", "language"]),
     ("missing last name", without("patient.last_name"), ["patient", "last_name"]),
     ("red flag answered 0", with_triage(fever=0), ["triage", "fever"]),
     ("red flag missing", without("triage.saddle_numbness"), ["triage", "saddle_numbness"]),
