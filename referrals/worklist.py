@@ -9,7 +9,7 @@ from django.db.models import BooleanField, ExpressionWrapper
 from django.utils import timezone
 
 from directory.models import Practice
-from referrals import notifications
+from referrals import patient_notices
 from referrals.models import NotificationOutbox, Referral, ReferralEvent
 from referrals.selectors import (
     delivery_failed,
@@ -22,8 +22,8 @@ WORKLIST_LIMIT = 200
 # What each kind of notification is about, as a coordinator reads it.
 NOTIFICATION_LABELS = {
     **dict(ReferralEvent.Kind.choices),
-    notifications.REMINDER: "Appointment reminder",
-    notifications.OUTCOME_REQUEST: "Outcome question to the patient",
+    patient_notices.REMINDER: "Appointment reminder",
+    patient_notices.OUTCOME_REQUEST: "Outcome question to the patient",
 }
 
 

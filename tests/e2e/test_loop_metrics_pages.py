@@ -94,3 +94,19 @@ def test_a_patient_can_answer_with_the_keyboard_alone(page: Page) -> None:
     page.keyboard.press("Enter")
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Thank you")
+
+
+def test_a_spanish_speaking_patient_answers_the_outcome_page_in_spanish(page: Page) -> None:
+    page.goto("/es" + outcome_path())
+    expect(page.locator("html")).to_have_attribute("lang", "es")
+    expect(page.get_by_role("heading", level=1)).to_have_text("¿Cómo está su espalda?")
+
+    page.get_by_role("button", name="Enviar mis respuestas").click()
+    expect(page.locator("#error-summary")).to_contain_text("Conteste las dos preguntas")
+    assert_accessible(page)
+
+    page.get_by_label("3", exact=True).check()
+    page.get_by_label("Mejor", exact=True).check()
+    page.get_by_role("button", name="Enviar mis respuestas").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Gracias")
+    assert_accessible(page)
