@@ -26,7 +26,7 @@ from directory.selectors import practices_near
 from directory.services import practice_enrol
 from referrals import patient_notices, patient_outcomes, services
 from referrals.demo_history import seed_history
-from referrals.models import Appointment, Referral
+from referrals.models import Appointment, Patient, Referral
 from referrals.roles import coordinator_group, staff_group
 from triage.rules import ANSWER_KEYS
 
@@ -101,7 +101,7 @@ def _patient(index: int, postal_code: str) -> dict[str, Any]:
         "first_name": first[index % len(first)],
         "last_name": last[(index * 3) % len(last)],
         "birth_date": datetime.date(1950 + (index * 7) % 40, 1 + index % 12, 1 + index % 27),
-        "sex": ("F", "M")[index % 2],
+        "sex": (Patient.Sex.FEMALE, Patient.Sex.MALE)[index % 2],
         "phone": f"555-01{index:02d}",
         "email": "",
         "postal_code": postal_code,

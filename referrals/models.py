@@ -24,15 +24,17 @@ class Patient(models.Model):
     """The minimum a practice needs to reach and identify a referred patient."""
 
     class Sex(models.TextChoices):
-        FEMALE = "F", "Female"
-        MALE = "M", "Male"
-        OTHER = "X", "Other"
-        UNKNOWN = "U", "Not stated"
+        """FHIR administrative-gender codes, so the API, the FHIR exchange and the rows agree."""
+
+        FEMALE = "female", "Female"
+        MALE = "male", "Male"
+        OTHER = "other", "Other"
+        UNKNOWN = "unknown", "Unknown"
 
     first_name = models.CharField(max_length=100)
     last_name = models.CharField(max_length=100)
     birth_date = models.DateField()
-    sex = models.CharField(max_length=1, choices=Sex.choices)
+    sex = models.CharField(max_length=7, choices=Sex.choices)
     phone = models.CharField(max_length=32)
     email = models.EmailField(blank=True)
     postal_code = models.CharField(max_length=10, help_text="5-digit ZIP; routing searches around it.")

@@ -45,3 +45,29 @@ def test_moving_practice_membership_into_the_directory_keeps_who_works_where() -
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
     executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_patients_stored_with_one_letter_sex_codes_read_as_fhir_codes_after_migrating() -> None:
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    before = [("referrals", "0007_patient_language")]
+    after = [("referrals", "0008_patient_sex_fhir_codes")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps
+    patients = old.get_model("referrals", "Patient").objects
+    for letter in "FMXU":
+        patients.create(first_name=letter, last_name="Doe", birth_date="1970-01-01", sex=letter, phone="1")
+
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(after)
+    new = executor.loader.project_state(after).apps
+    stored = dict(new.get_model("referrals", "Patient").objects.values_list("first_name", "sex"))
+    assert stored == {"F": "female", "M": "male", "X": "other", "U": "unknown"}
+
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())

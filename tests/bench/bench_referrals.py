@@ -166,7 +166,7 @@ def referral_body(rng: random.Random, zip_code: str, procedures: list[str]) -> d
             "first_name": "Bench",
             "last_name": "Submit",
             "birth_date": "1965-04-02",
-            "sex": "M",
+            "sex": "male",
             "phone": "555-0199",
             "postal_code": zip_code,
         },

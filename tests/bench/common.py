@@ -87,7 +87,7 @@ def bench_patients(first: int, count: int) -> list[Any]:
             first_name="Bench",
             last_name=f"Patient{first + n}",
             birth_date=date(1960, 1, 1),
-            sex="F",
+            sex="female",
             phone="555-0100",
             postal_code="80202",
         )

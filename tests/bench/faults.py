@@ -47,7 +47,7 @@ BODY = {
         "first_name": "Fault",
         "last_name": "Patient",
         "birth_date": "1970-05-17",
-        "sex": "F",
+        "sex": "female",
         "phone": "555-0100",
         "postal_code": "60626",
     },

@@ -178,7 +178,7 @@ def warm_up(base_url: str, env: dict[str, str], users: int) -> None:
             "first_name": "Warm",
             "last_name": "Up",
             "birth_date": "1970-05-17",
-            "sex": "F",
+            "sex": "female",
             "phone": "555-0100",
             "postal_code": zips[0],
         },

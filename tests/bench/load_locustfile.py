@@ -25,7 +25,7 @@ def referral_body() -> dict[str, Any]:
             "first_name": "Load",
             "last_name": f"Patient{random.randrange(1_000_000)}",
             "birth_date": "1970-05-17",
-            "sex": "F",
+            "sex": "female",
             "phone": "555-0100",
             "postal_code": random.choice(ZIPS),
         },

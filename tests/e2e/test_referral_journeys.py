@@ -24,7 +24,7 @@ def fill_referral_form(page: Page, *, yes: tuple[str, ...]) -> None:
     page.get_by_label("First name").fill("Maria")
     page.get_by_label("Last name").fill("Lopez")
     page.get_by_label("Date of birth").fill("1970-05-17")
-    page.get_by_label("Sex").select_option("F")
+    page.get_by_label("Sex").select_option("female")
     page.get_by_label("Phone").fill("555-0123")
     page.get_by_label("ZIP code").fill(PATIENT_ZIP)
     page.get_by_label("How many weeks has the back pain lasted?").fill("8")

@@ -52,7 +52,7 @@ def referral_request(**overrides: Any) -> dict[str, Any]:
             "first_name": "Maria",
             "last_name": "Lopez",
             "birth_date": datetime.date(1970, 5, 17),
-            "sex": "F",
+            "sex": "female",
             "phone": "555-0123",
             "email": "",
             "postal_code": PATIENT_ZIP,

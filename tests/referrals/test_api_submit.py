@@ -28,7 +28,7 @@ def body(**overrides: Any) -> dict[str, Any]:
             "first_name": "Maria",
             "last_name": "Lopez",
             "birth_date": "1970-05-17",
-            "sex": "F",
+            "sex": "female",
             "phone": "555-0123",
             "postal_code": "80202",
         },
@@ -132,6 +132,18 @@ def test_two_clinicians_may_use_the_same_key(client: APIClient, near_practice: P
     assert Referral.objects.count() == 2
 
 
+@pytest.mark.parametrize("code", ["male", "female", "other", "unknown"])
+def test_the_patient_sex_goes_in_and_comes_back_as_a_fhir_administrative_gender_code(
+    client: APIClient, near_practice: Practice, code: str
+) -> None:
+    created = post(client, with_patient(sex=code))
+    assert created.status_code == 201, created.json()
+
+    detail = client.get(f"{URL}{created.json()['id']}/")
+
+    assert detail.json()["patient"]["sex"] == code
+
+
 def future_birth_date() -> str:
     return (timezone.localdate() + datetime.timedelta(days=2)).isoformat()
 
@@ -168,6 +180,7 @@ BAD_BODIES = [
     ("a ZIP that is not a ZIP", with_patient(postal_code="Denver"), ["patient", "postal_code"]),
     ("unknown sex code", with_patient(sex="Q"), ["patient", "sex"]),
     ("a language we do not offer", with_patient(language="fr"), ["patient", "language"]),
+    ("a one-letter sex code instead of a FHIR gender code", with_patient(sex="F"), ["patient", "sex"]),
     ("missing last name", without("patient.last_name"), ["patient", "last_name"]),
     ("red flag answered 0", with_triage(fever=0), ["triage", "fever"]),
     ("red flag missing", without("triage.saddle_numbness"), ["triage", "saddle_numbness"]),

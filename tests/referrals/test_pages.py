@@ -30,7 +30,7 @@ def form_data(*yes: str, **overrides: Any) -> dict[str, Any]:
         "first_name": "Maria",
         "last_name": "Lopez",
         "birth_date": "1970-05-17",
-        "sex": "F",
+        "sex": "female",
         "phone": "555-0123",
         "email": "",
         "postal_code": "80202",

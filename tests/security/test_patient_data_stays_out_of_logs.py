@@ -111,7 +111,7 @@ def referral_body() -> dict[str, Any]:
             "first_name": FIRST_NAME,
             "last_name": LAST_NAME,
             "birth_date": BIRTH_DATE.isoformat(),
-            "sex": "F",
+            "sex": "female",
             "phone": "555-0199",
             "postal_code": "80202",
         },

@@ -267,7 +267,7 @@ def referral_body() -> dict[str, Any]:
             "first_name": "Maria",
             "last_name": "Lopez",
             "birth_date": "1970-05-17",
-            "sex": "F",
+            "sex": "female",
             "phone": "555-0123",
             "postal_code": PATIENT_ZIP,
         },
