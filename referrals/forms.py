@@ -28,13 +28,21 @@ class ReferralForm(forms.Form):
 
     first_name = forms.CharField(max_length=100, label="First name")
     last_name = forms.CharField(max_length=100, label="Last name")
+    # A text input, not the browser's date picker: the picker shows the browser's own format
+    # (mm/dd/yyyy in the US), which no hint can name, and a birth date is typed, not browsed to.
     birth_date = forms.DateField(
         label="Date of birth",
-        help_text="YYYY-MM-DD.",
-        widget=forms.DateInput(attrs={"type": "date"}),
-        error_messages={"invalid": "Give the birth date as YYYY-MM-DD."},
+        help_text="Year-month-day, YYYY-MM-DD: for example 1970-05-17.",
+        input_formats=["%Y-%m-%d"],
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"autocomplete": "off", "spellcheck": "false"}),
+        error_messages={"invalid": "Give the birth date as YYYY-MM-DD, for example 1970-05-17."},
     )
-    sex = forms.ChoiceField(choices=Patient.Sex.choices, label="Sex")
+    # No choice is made for the clinician: an untouched field is an error, never "female".
+    sex = forms.ChoiceField(
+        choices=[("", "Choose one"), *Patient.Sex.choices],
+        label="Sex",
+        error_messages={"required": "Choose the patient's sex (Unknown if it is not known)."},
+    )
     phone = forms.CharField(max_length=32, label="Phone", widget=forms.TextInput(attrs={"type": "tel"}))
     email = forms.EmailField(required=False, label="Email (optional)")
     postal_code = forms.CharField(
