@@ -14,7 +14,7 @@ from referrals.access import ANOTHER_PRACTICE, allowed_actions, sees_every_pract
 from referrals.models import Appointment, FollowUp, Patient, Referral, ReferralEvent
 from referrals.selectors import referral_latest_shortlist
 from referrals.services import patient_input_errors
-from triage.serializers import RejectUnknownKeysMixin, StrictIntegerField, TriageAnswersSerializer
+from triage.serializers import RejectUnknownKeysMixin, ScreeningSerializer, StrictIntegerField
 
 EMERGENCY_MESSAGE = (
     "The red-flag screening points to an emergency (for example possible cauda equina or spinal "
@@ -93,7 +93,9 @@ class ReferralCreateSerializer(RejectUnknownKeysMixin, serializers.Serializer):
     """``POST /api/v1/referrals/``: the patient, the red-flag screening and the question."""
 
     patient = PatientInSerializer()
-    triage = TriageAnswersSerializer(help_text="pain_duration_weeks and every red-flag answer (true/false).")
+    triage = ScreeningSerializer(
+        help_text="The red-flag screening, as POST /api/v1/triage/assessments/ takes it (without age)."
+    )
     requested_procedure = catalog_field(Procedure, "procedure")
     suspected_condition = catalog_field(Condition, "condition")
     clinical_question = serializers.CharField(max_length=4000)

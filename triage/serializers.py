@@ -87,21 +87,18 @@ class AnswersSerializer(RejectUnknownKeysMixin, serializers.Serializer):
         return answer_fields()
 
 
-class TriageAnswersSerializer(RejectUnknownKeysMixin, serializers.Serializer):
-    """The 14 red-flag answers and ``pain_duration_weeks`` side by side, for nesting in other bodies.
+class ScreeningSerializer(RejectUnknownKeysMixin, serializers.Serializer):
+    """The red-flag screening nested in other bodies, in the shape the assessment API takes:
+    ``{"pain_duration_weeks": 8, "answers": {<every key>: true|false}}`` (docs/triage.md).
 
-    ``validated_data`` is ``{"pain_duration_weeks": int, "answers": {key: bool}}``: ready to pass to
-    ``assessment_create(age=..., source=..., **validated_data)``.
+    ``validated_data`` is ready to pass to ``assessment_create(age=..., source=..., **validated_data)``.
     """
 
-    def get_fields(self) -> dict[str, serializers.Field]:
-        return {**answer_fields(), "pain_duration_weeks": pain_duration_weeks_field()}
+    pain_duration_weeks = pain_duration_weeks_field()
+    answers = AnswersSerializer(help_text="Every red-flag question answered true or false.")
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "pain_duration_weeks": attrs["pain_duration_weeks"],
-            "answers": {key: attrs[key] for key in ANSWER_KEYS},
-        }
+        return {"pain_duration_weeks": attrs["pain_duration_weeks"], "answers": dict(attrs["answers"])}
 
 
 class AssessmentRequestSerializer(RejectUnknownKeysMixin, serializers.Serializer):

@@ -54,5 +54,18 @@ def test_the_schema_says_what_the_server_refuses(tmp_path: Path) -> None:
         assert parameter(path, "get", "page")["minimum"] == 1, path
     key = parameter("/api/v1/referrals/", "post", "Idempotency-Key")
     assert (key["minLength"], key["maxLength"]) == (1, 255)
-    for name in ("ReferralCreate", "PatientIn", "AssessmentRequest", "TriageAnswers"):
+    for name in ("ReferralCreate", "PatientIn", "AssessmentRequest", "Screening", "Answers"):
         assert components[name]["additionalProperties"] is False, name
+
+
+def test_a_referral_carries_the_screening_in_the_shape_the_triage_api_takes(tmp_path: Path) -> None:
+    components = generated_schema(tmp_path)["components"]["schemas"]
+
+    screening = components["ReferralCreate"]["properties"]["triage"]["allOf"][0]["$ref"]
+    assessment = components["AssessmentRequest"]["properties"]["answers"]["allOf"][0]["$ref"]
+    screening_props = components[screening.rsplit("/", 1)[-1]]["properties"]
+
+    assert sorted(screening_props) == ["answers", "pain_duration_weeks"]
+    assert screening_props["answers"]["allOf"][0]["$ref"] == assessment
+    assert components["PatientIn"]["properties"]["sex"]["$ref"].endswith("/SexEnum")
+    assert components["SexEnum"]["enum"] == ["female", "male", "other", "unknown"]

@@ -172,7 +172,7 @@ def referral_body(rng: random.Random, zip_code: str, procedures: list[str]) -> d
         },
         "triage": {
             "pain_duration_weeks": 8,
-            **{
+            "answers": {
                 key: key == rng.choice(["leg_weakness", "leg_numbness_tingling", "none"])
                 for key in ANSWER_KEYS
             },

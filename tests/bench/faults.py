@@ -51,7 +51,10 @@ BODY = {
         "phone": "555-0100",
         "postal_code": "60626",
     },
-    "triage": {"pain_duration_weeks": 8, **dict.fromkeys(ANSWER_KEYS, False), "leg_weakness": True},
+    "triage": {
+        "pain_duration_weeks": 8,
+        "answers": {**dict.fromkeys(ANSWER_KEYS, False), "leg_weakness": True},
+    },
     "requested_procedure": "epidural-steroid-injection",
     "clinical_question": "Radicular pain for 8 weeks despite PT; is an epidural injection appropriate?",
     "pain_score": 7,

@@ -182,7 +182,7 @@ def warm_up(base_url: str, env: dict[str, str], users: int) -> None:
             "phone": "555-0100",
             "postal_code": zips[0],
         },
-        "triage": {"pain_duration_weeks": 8, **{key: key == "leg_weakness" for key in keys}},
+        "triage": {"pain_duration_weeks": 8, "answers": {key: key == "leg_weakness" for key in keys}},
         "requested_procedure": "epidural-steroid-injection",
         "clinical_question": "Warm-up.",
         "pain_score": 5,

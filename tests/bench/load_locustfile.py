@@ -29,7 +29,7 @@ def referral_body() -> dict[str, Any]:
             "phone": "555-0100",
             "postal_code": random.choice(ZIPS),
         },
-        "triage": {"pain_duration_weeks": 8, **answers("leg_weakness")},
+        "triage": {"pain_duration_weeks": 8, "answers": answers("leg_weakness")},
         "requested_procedure": "epidural-steroid-injection",
         "clinical_question": "Radicular pain for 8 weeks despite PT; is an epidural injection appropriate?",
         "pain_score": 7,

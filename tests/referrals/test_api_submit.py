@@ -22,7 +22,7 @@ URL = "/api/v1/referrals/"
 
 
 def body(**overrides: Any) -> dict[str, Any]:
-    triage = {"pain_duration_weeks": 8, **answers_with("leg_weakness")}
+    triage = {"pain_duration_weeks": 8, "answers": answers_with("leg_weakness")}
     data: dict[str, Any] = {
         "patient": {
             "first_name": "Maria",
@@ -74,7 +74,7 @@ def test_submission_is_routed_and_answers_with_practice_distance_and_shortlist(
 def test_emergency_submission_tells_the_clinician_to_send_the_patient_to_emergency_care(
     client: APIClient, near_practice: Practice
 ) -> None:
-    triage = {"pain_duration_weeks": 1, **answers_with("bladder_bowel_difficulty")}
+    triage = {"pain_duration_weeks": 1, "answers": answers_with("bladder_bowel_difficulty")}
     response = post(client, body(triage=triage))
     assert response.status_code == 201
     result = response.json()
@@ -144,6 +144,21 @@ def test_the_patient_sex_goes_in_and_comes_back_as_a_fhir_administrative_gender_
     assert detail.json()["patient"]["sex"] == code
 
 
+def test_the_screening_is_taken_in_the_shape_the_triage_api_takes_and_the_flat_one_is_refused(
+    client: APIClient, near_practice: Practice
+) -> None:
+    flat = body(triage={"pain_duration_weeks": 8, **answers_with("leg_weakness")})
+
+    refused = post(client, flat, key="flat")
+    nested = post(client, body(), key="nested")
+
+    assert refused.status_code == 400
+    assert refused.json()["triage"]["answers"] == ["This field is required."]
+    assert refused.json()["triage"]["leg_weakness"] == ["Unknown field: remove it."]
+    assert nested.status_code == 201, nested.json()
+    assert nested.json()["disposition"] == "urgent"
+
+
 def future_birth_date() -> str:
     return (timezone.localdate() + datetime.timedelta(days=2)).isoformat()
 
@@ -156,14 +171,17 @@ def with_patient(**changes: Any) -> dict[str, Any]:
 
 def without(path: str) -> dict[str, Any]:
     data = body()
-    parent, _, key = path.rpartition(".")
-    (data[parent] if parent else data).pop(key)
+    *parents, key = path.split(".")
+    container = data
+    for name in parents:
+        container = container[name]
+    container.pop(key)
     return data
 
 
 def with_triage(**changes: Any) -> dict[str, Any]:
     data = body()
-    data["triage"].update(changes)
+    data["triage"]["answers"].update(changes)
     return data
 
 
@@ -182,8 +200,8 @@ BAD_BODIES = [
     ("a language we do not offer", with_patient(language="fr"), ["patient", "language"]),
     ("a one-letter sex code instead of a FHIR gender code", with_patient(sex="F"), ["patient", "sex"]),
     ("missing last name", without("patient.last_name"), ["patient", "last_name"]),
-    ("red flag answered 0", with_triage(fever=0), ["triage", "fever"]),
-    ("red flag missing", without("triage.saddle_numbness"), ["triage", "saddle_numbness"]),
+    ("red flag answered 0", with_triage(fever=0), ["triage", "answers", "fever"]),
+    ("red flag missing", without("triage.answers.saddle_numbness"), ["triage", "answers", "saddle_numbness"]),
     ("no clinical question", body(clinical_question=""), ["clinical_question"]),
     ("unknown field", body(insurance="gold"), ["insurance"]),
 ]

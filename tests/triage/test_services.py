@@ -7,7 +7,7 @@ from rest_framework import serializers
 
 from tests.triage.factories import answers_with
 from triage.models import Assessment, age_band
-from triage.serializers import TriageAnswersSerializer
+from triage.serializers import ScreeningSerializer
 from triage.services import assessment_create
 
 pytestmark = pytest.mark.django_db
@@ -60,7 +60,7 @@ def test_bad_input_raises_and_saves_nothing(kwargs: dict[str, object], message: 
 
 
 def test_the_nestable_serializer_hands_back_ready_arguments_for_assessment_create() -> None:
-    serializer = TriageAnswersSerializer(data={**answers_with("fever"), "pain_duration_weeks": 4})
+    serializer = ScreeningSerializer(data={"answers": answers_with("fever"), "pain_duration_weeks": 4})
 
     assert serializer.is_valid(), serializer.errors
     assessment = assessment_create(age=50, source="referral", **serializer.validated_data)
@@ -69,20 +69,22 @@ def test_the_nestable_serializer_hands_back_ready_arguments_for_assessment_creat
 
 
 def test_the_nestable_serializer_is_as_strict_as_the_api() -> None:
-    data: dict[str, object] = {**answers_with(), "fever": 0, "extra": True}
-    del data["saddle_numbness"]
+    answers: dict[str, object] = {**answers_with(), "fever": 0, "extra": True}
+    del answers["saddle_numbness"]
 
-    serializer = TriageAnswersSerializer(data=data)
+    serializer = ScreeningSerializer(data={"answers": answers, "other": 1})
 
     assert not serializer.is_valid()
-    assert set(serializer.errors) == {"fever", "saddle_numbness", "extra", "pain_duration_weeks"}
+    assert set(serializer.errors) == {"answers", "other", "pain_duration_weeks"}
+    assert set(serializer.errors["answers"]) == {"fever", "saddle_numbness", "extra"}
 
 
 def test_the_nestable_serializer_works_nested_inside_another_body() -> None:
     class ReferralBody(serializers.Serializer):
-        triage = TriageAnswersSerializer()
+        triage = ScreeningSerializer()
 
-    body = ReferralBody(data={"triage": {**answers_with("saddle_numbness"), "pain_duration_weeks": 0}})
+    screening = {"answers": answers_with("saddle_numbness"), "pain_duration_weeks": 0}
+    body = ReferralBody(data={"triage": screening})
 
     assert body.is_valid(), body.errors
     assert body.validated_data["triage"]["answers"]["saddle_numbness"] is True
