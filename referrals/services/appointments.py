@@ -1,0 +1,154 @@
+"""Booking visits for a referral and recording how they went."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from directory.models import Practice, PracticeLocation, Procedure, Provider
+from referrals.access import Action
+from referrals.models import Appointment, FollowUp, Referral, ReferralEvent
+from referrals.services.checks import authorize, locked, validate_pain_score
+from referrals.services.errors import InvalidInput, InvalidTransition, SlotTaken
+from referrals.services.timeline import record_event
+
+Status = Referral.Status
+EventKind = ReferralEvent.Kind
+
+
+def _check_belongs_to_practice(
+    practice: Practice, *, provider: Provider | None, location: PracticeLocation | None
+) -> None:
+    errors: dict[str, list[str]] = {}
+    if location is not None and location.practice_id != practice.pk:
+        errors["location"] = ["This location is not one of the practice's."]
+    if provider is not None and not provider.locations.filter(practice=practice).exists():
+        errors["provider"] = ["This provider does not work at the practice."]
+    if errors:
+        raise InvalidInput(errors)
+
+
+def _open_follow_up(referral: Referral, kind: str) -> FollowUp | None:
+    """The earliest follow-up of ``kind`` that no kept appointment covers yet."""
+    for follow_up in referral.follow_ups.filter(kind=kind).select_related("appointment"):
+        if not follow_up.is_covered:
+            return follow_up
+    return None
+
+
+@transaction.atomic
+def appointment_schedule(
+    *,
+    referral: Referral,
+    user: Any,
+    kind: str,
+    starts_at: datetime.datetime,
+    provider: Provider | None = None,
+    location: PracticeLocation | None = None,
+) -> Appointment:
+    """Book a visit at the referral's practice; raises ``SlotTaken`` if the slot is held.
+
+    The first booking moves an accepted referral to ``scheduled``; a follow-up booking
+    covers the earliest open follow-up of its kind.
+    """
+    if kind not in Appointment.Kind.values:
+        raise InvalidInput({"kind": [f"Choose one of {', '.join(Appointment.Kind.values)}."]})
+    referral = locked(referral)
+    authorize(Action.SCHEDULE, user=user, referral=referral)
+    assert referral.practice is not None  # every schedulable status has a practice
+    _check_belongs_to_practice(referral.practice, provider=provider, location=location)
+    try:
+        with transaction.atomic():
+            appointment = Appointment.objects.create(
+                referral=referral,
+                kind=kind,
+                practice=referral.practice,
+                provider=provider,
+                location=location or referral.practice_location,
+                starts_at=starts_at,
+            )
+    except IntegrityError as error:
+        raise SlotTaken("That time is already booked; choose another slot.") from error
+    follow_up = _open_follow_up(referral, kind)
+    if follow_up is not None:
+        follow_up.appointment = appointment
+        follow_up.save(update_fields=["appointment"])
+    from_status = referral.status
+    if referral.status == Status.ACCEPTED:
+        referral.status = Status.SCHEDULED
+        referral.save(update_fields=["status", "updated_at"])
+    record_event(
+        referral,
+        kind=EventKind.SCHEDULED,
+        actor=user,
+        from_status=from_status,
+        practice=referral.practice,
+        comment=f"{appointment.get_kind_display()} on {timezone.localtime(starts_at):%Y-%m-%d %H:%M}",
+    )
+    return appointment
+
+
+_VISIT_MOVES = {
+    Appointment.Status.BOOKED: {
+        Appointment.Status.ARRIVED,
+        Appointment.Status.FULFILLED,
+        Appointment.Status.NO_SHOW,
+    },
+    Appointment.Status.ARRIVED: {Appointment.Status.FULFILLED, Appointment.Status.NO_SHOW},
+}
+
+
+def follow_up_dates(visit_day: datetime.date) -> list[datetime.date]:
+    """When follow-ups fall due after a procedure done on ``visit_day`` (settings)."""
+    return [visit_day + datetime.timedelta(days=days) for days in settings.REFERRAL_FOLLOW_UP_DAYS]
+
+
+@transaction.atomic
+def appointment_record_visit(
+    *,
+    appointment: Appointment,
+    user: Any,
+    status: str,
+    pain_score: int | None = None,
+    procedure_performed: Procedure | None = None,
+) -> Appointment:
+    """Record that the patient arrived, was seen (fulfilled) or did not come.
+
+    The first fulfilled visit puts the referral in treatment; a fulfilled procedure
+    creates the follow-ups due (settings ``REFERRAL_FOLLOW_UP_DAYS``).
+    """
+    validate_pain_score(pain_score)
+    referral = locked(appointment.referral)
+    authorize(Action.RECORD_VISIT, user=user, referral=referral)
+    appointment = Appointment.objects.select_for_update().get(pk=appointment.pk, referral=referral)
+    allowed: set[str] = set(_VISIT_MOVES.get(Appointment.Status(appointment.status), set()))
+    if status not in allowed:
+        current = appointment.get_status_display().lower()
+        raise InvalidTransition(f"A visit that is {current} cannot become {status.replace('_', ' ')}.")
+    appointment.status = status
+    if pain_score is not None:
+        appointment.pain_score = pain_score
+    if status == Appointment.Status.FULFILLED and appointment.kind == Appointment.Kind.PROCEDURE:
+        appointment.procedure_performed = procedure_performed or referral.requested_procedure
+        FollowUp.objects.bulk_create(
+            FollowUp(referral=referral, source_appointment=appointment, due_on=due_on)
+            for due_on in follow_up_dates(timezone.localtime(appointment.starts_at).date())
+        )
+    appointment.save(update_fields=["status", "pain_score", "procedure_performed", "updated_at"])
+    from_status = referral.status
+    if status == Appointment.Status.FULFILLED and referral.status == Status.SCHEDULED:
+        referral.status = Status.IN_TREATMENT
+        referral.save(update_fields=["status", "updated_at"])
+    record_event(
+        referral,
+        kind=EventKind.VISIT_RECORDED,
+        actor=user,
+        from_status=from_status,
+        practice=referral.practice,
+        comment=f"{appointment.get_kind_display()}: {appointment.get_status_display().lower()}",
+    )
+    return appointment

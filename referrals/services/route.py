@@ -1,0 +1,109 @@
+"""Sending a referral to a practice: the best candidate found by routing, or one chosen by hand."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from directory.enrolment import enrolment_gaps
+from directory.models import Practice, PracticeLocation
+from referrals import routing
+from referrals.access import Action
+from referrals.models import Referral, ReferralEvent
+from referrals.services.checks import authorize, locked
+from referrals.services.errors import InvalidInput
+from referrals.services.timeline import record_event
+
+Status = Referral.Status
+EventKind = ReferralEvent.Kind
+
+
+def acceptance_deadline(disposition: str, *, now: datetime.datetime) -> datetime.datetime:
+    """When a practice must have answered a referral of this urgency."""
+    hours = settings.REFERRAL_ACCEPTANCE_HOURS.get(disposition, settings.REFERRAL_ACCEPTANCE_HOURS["soon"])
+    return now + datetime.timedelta(hours=hours)
+
+
+def _assign(
+    referral: Referral,
+    *,
+    practice: Practice | None,
+    location: PracticeLocation | None = None,
+    distance_mi: float | None = None,
+) -> None:
+    referral.practice = practice
+    referral.practice_location = location
+    referral.practice_distance_mi = distance_mi
+    if practice is None:
+        referral.status = Status.UNROUTABLE
+        referral.acceptance_deadline = None
+    else:
+        referral.status = Status.PENDING
+        referral.acceptance_deadline = acceptance_deadline(referral.disposition, now=timezone.now())
+    referral.save(
+        update_fields=[
+            "practice",
+            "practice_location",
+            "practice_distance_mi",
+            "status",
+            "acceptance_deadline",
+            "updated_at",
+        ]
+    )
+
+
+@transaction.atomic
+def referral_route(*, referral: Referral, actor: Any = None) -> Referral:
+    """Send ``referral`` to the best candidate practice, or mark it unroutable if none fits.
+
+    Only practices receiving referrals are candidates (docs/workflow.md). The routing
+    event keeps the ranked shortlist. Practices that declined, timed out, could not be
+    reached or left on this referral are never chosen again. Returns the referral as saved.
+    """
+    from_status = referral.status
+    shortlist = routing.shortlist_for(referral)
+    if not shortlist:
+        _assign(referral, practice=None)
+        explanation = routing.unroutable_explanation(referral)
+        record_event(
+            referral, kind=EventKind.UNROUTABLE, actor=actor, from_status=from_status, comment=explanation
+        )
+        return referral
+    best = shortlist[0]
+    practice = best.practice or Practice.objects.get(pk=best.practice_id)
+    location = best.location or PracticeLocation.objects.filter(pk=best.location_id or 0).first()
+    _assign(referral, practice=practice, location=location, distance_mi=best.distance_mi)
+    record_event(
+        referral,
+        kind=EventKind.ROUTED,
+        actor=actor,
+        from_status=from_status,
+        practice=practice,
+        shortlist=[candidate.as_json() for candidate in shortlist],
+    )
+    return referral
+
+
+@transaction.atomic
+def referral_route_by_hand(*, referral: Referral, user: Any, practice: Practice) -> Referral:
+    """Send an unroutable referral to a practice chosen by a person; it awaits that practice.
+
+    Refused (``InvalidInput`` on ``practice``, naming the reason) unless the practice
+    receives referrals.
+    """
+    referral = locked(referral)
+    authorize(Action.ROUTE_BY_HAND, user=user, referral=referral)
+    if not Practice.objects.receiving_referrals().filter(pk=practice.pk).exists():
+        gaps = enrolment_gaps(practice) or {"enrolled_at": "it is not enrolled"}
+        reasons = "; ".join(gaps.values())
+        raise InvalidInput({"practice": [f"{practice.name} does not receive referrals: {reasons}."]})
+    from_status = referral.status
+    _assign(referral, practice=practice)
+    record_event(
+        referral, kind=EventKind.ROUTED_BY_HAND, actor=user, from_status=from_status, practice=practice
+    )
+    return referral
