@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "oauth2_provider",
     "directory",
     "fhir",
     "triage",
@@ -164,6 +165,29 @@ SPECTACULAR_SETTINGS = {
 
 # An API token not used for this many days is refused (401) until a new one is made.
 API_TOKEN_IDLE_DAYS = env.int("API_TOKEN_IDLE_DAYS", default=30)
+
+# FHIR referral exchange: EHRs and practice systems sign in with OAuth 2.0 client
+# credentials (POST /o/token/); a token lasts FHIR_TOKEN_SECONDS (docs/fhir-referrals.md).
+OAUTH2_PROVIDER = {
+    "ACCESS_TOKEN_EXPIRE_SECONDS": env.int("FHIR_TOKEN_SECONDS", default=3600),
+    "SCOPES": {
+        "system/*.read": "Read the referrals this client may see",
+        "system/*.write": "Submit and update referrals",
+    },
+    "DEFAULT_SCOPES": ["system/*.read", "system/*.write"],
+    # Only client credentials are used; hold every other flow to the OAuth 2.0 Security BCP
+    # (RFC 9700) too, and keep tokens hashed at rest.
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_SCHEME": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
+}
 
 # --- Background work ---------------------------------------------------------
 # With no broker configured, tasks run eagerly in the web process (embedded mode).

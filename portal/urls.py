@@ -3,6 +3,7 @@ from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from oauth2_provider.views import TokenView
 
 from portal.health import health
 from referrals.outcome_views import outcome_report
@@ -36,6 +37,8 @@ urlpatterns = [
     path("referrals/", include("referrals.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/v1/", include(api_v1)),
+    # OAuth 2.0 client credentials for the FHIR referral exchange (docs/fhir-referrals.md).
+    path("o/token/", TokenView.as_view(), name="oauth2-token"),
     path("fhir/", include("fhir.urls")),
     path("admin/", admin.site.urls),
     path("health/", health, name="health"),
