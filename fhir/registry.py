@@ -14,7 +14,7 @@ from django.db.models import Exists, F, OuterRef, Prefetch, QuerySet
 
 from directory.models import Practice, PracticeLocation, Procedure, Provider
 from directory.selectors import ProviderLocation
-from fhir import catalog, filters, representations
+from fhir import catalog, filters, questionnaire, referral_status, representations
 
 Render = Callable[[list[Any]], list[dict[str, Any]]]
 
@@ -140,6 +140,17 @@ def _catalog(render: Callable[[str], dict[str, Any]]) -> Render:
     return lambda kinds: [render(kind) for kind in kinds]
 
 
+def _code_systems() -> list[str]:
+    return sorted([*catalog.CATALOGS, referral_status.CODE_SYSTEM_ID])
+
+
+def _code_system(kind: str) -> dict[str, Any]:
+    """A catalog, or the referral statuses that code ``Task.businessStatus``."""
+    if kind == referral_status.CODE_SYSTEM_ID:
+        return referral_status.code_system()
+    return catalog.code_system(kind)
+
+
 RESOURCE_TYPES: dict[str, ResourceType] = {
     resource.name: resource
     for resource in (
@@ -160,7 +171,10 @@ RESOURCE_TYPES: dict[str, ResourceType] = {
         ResourceType("Location", _locations_rows, _locations, filters.LocationSearch),
         ResourceType("HealthcareService", _locations_rows, _services, filters.HealthcareServiceSearch),
         ResourceType("Endpoint", _endpoints_rows, _endpoints, filters.EndpointSearch),
-        ResourceType("CodeSystem", lambda: sorted(catalog.CATALOGS), _catalog(catalog.code_system)),
+        ResourceType("CodeSystem", _code_systems, _catalog(_code_system)),
         ResourceType("ValueSet", lambda: sorted(catalog.CATALOGS), _catalog(catalog.value_set)),
+        ResourceType(
+            "Questionnaire", lambda: [questionnaire.QUESTIONNAIRE_ID], _catalog(questionnaire.questionnaire)
+        ),
     )
 }
