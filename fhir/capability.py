@@ -11,6 +11,7 @@ from typing import Any
 from django.urls import URLPattern
 
 from fhir.catalog import canonical
+from fhir.referral_registry import EXCHANGE_TYPES
 from fhir.registry import RESOURCE_TYPES
 
 CAPABILITY_DATE = "2026-12-06"  # when what this statement declares last changed
@@ -34,7 +35,8 @@ def served_interactions() -> dict[str, list[str]]:
 
 
 def _search_params(resource_type: str) -> list[dict[str, Any]]:
-    search = RESOURCE_TYPES[resource_type].search
+    served = RESOURCE_TYPES.get(resource_type) or EXCHANGE_TYPES[resource_type]
+    search = served.search
     declared = []
     for name, param in (search.base_filters if search else {}).items():
         entry = {"name": name, "type": param.fhir_type, "documentation": param.documentation}
@@ -52,14 +54,15 @@ def _resource(resource_type: str, interactions: list[str]) -> dict[str, Any]:
         "interaction": [{"code": code} for code in sorted(interactions)],
         "searchParam": _search_params(resource_type),
     }
-    includes = list(RESOURCE_TYPES[resource_type].includes)
+    includes = list(RESOURCE_TYPES[resource_type].includes) if resource_type in RESOURCE_TYPES else []
     if includes:
         entry["searchInclude"] = includes
     return entry
 
 
 def capability_statement(base_url: str) -> dict[str, Any]:
-    """What this server serves: FHIR R4 JSON, read and search of the directory, no writes."""
+    """What this server serves: FHIR R4 JSON; the public directory, and the referral exchange
+    for OAuth 2.0 clients (docs/fhir.md, docs/fhir-referrals.md)."""
     return {
         "resourceType": "CapabilityStatement",
         "status": "active",
@@ -75,7 +78,22 @@ def capability_statement(base_url: str) -> dict[str, Any]:
         "rest": [
             {
                 "mode": "server",
-                "documentation": "Public and read-only: no login; every error is an OperationOutcome.",
+                "documentation": "The directory is public and read-only: no login. The referral exchange "
+                "needs a bearer token from POST /o/token/ (OAuth 2.0 client credentials). Every error "
+                "is an OperationOutcome.",
+                "security": {
+                    "service": [
+                        {
+                            "coding": [
+                                {
+                                    "system": "http://terminology.hl7.org/CodeSystem/restful-security-service",
+                                    "code": "OAuth",
+                                }
+                            ]
+                        }
+                    ],
+                    "description": "OAuth 2.0 client credentials, HTTP Basic client authentication.",
+                },
                 "resource": [_resource(name, found) for name, found in served_interactions().items()],
             }
         ],

@@ -43,7 +43,7 @@ class SearchParameters(django_filters.FilterSet):
         return self.form.cleaned_data.get(self.near_parameter) if self.near_parameter else None
 
 
-def _declare(name: str, model: type[Any], base: type[SearchParameters], params: dict[str, Any]) -> Any:
+def declare_search(name: str, model: type[Any], base: type[SearchParameters], params: dict[str, Any]) -> Any:
     """A FilterSet class with ``params`` keyed by their FHIR names (not Python identifiers)."""
     meta = type("Meta", (), {"model": model, "fields": []})
     metaclass: Any = type(base)
@@ -87,7 +87,7 @@ def _offering(code: str) -> Exists:
     )
 
 
-PractitionerSearch = _declare(
+PractitionerSearch = declare_search(
     "PractitionerSearch",
     Provider,
     SearchParameters,
@@ -100,7 +100,7 @@ PractitionerSearch = _declare(
     },
 )
 
-OrganizationSearch = _declare(
+OrganizationSearch = declare_search(
     "OrganizationSearch",
     Practice,
     SearchParameters,
@@ -110,7 +110,7 @@ OrganizationSearch = _declare(
     },
 )
 
-EndpointSearch = _declare(
+EndpointSearch = declare_search(
     "EndpointSearch",
     Practice,
     SearchParameters,
@@ -144,9 +144,9 @@ class _LocationSearch(SearchParameters):
     near_parameter = "near"
 
 
-LocationSearch = _declare("LocationSearch", PracticeLocation, _LocationSearch, _LOCATION_PARAMS)
+LocationSearch = declare_search("LocationSearch", PracticeLocation, _LocationSearch, _LOCATION_PARAMS)
 
-HealthcareServiceSearch = _declare(
+HealthcareServiceSearch = declare_search(
     "HealthcareServiceSearch",
     PracticeLocation,
     SearchParameters,
@@ -195,7 +195,7 @@ class _PractitionerRoleSearch(SearchParameters):
         return NearestRoles(providers_near(origin=near.origin, radius_km=near.radius_km, providers=self.qs))
 
 
-PractitionerRoleSearch = _declare(
+PractitionerRoleSearch = declare_search(
     "PractitionerRoleSearch",
     Provider,
     _PractitionerRoleSearch,

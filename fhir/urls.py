@@ -1,11 +1,13 @@
-"""``/fhir/`` routes: one search and one read route per resource type the registry serves.
+"""``/fhir/`` routes: one search and one read route per resource type the directory serves, and
+the referral exchange's reads and searches (OAuth clients only).
 
 The CapabilityStatement is read from these routes (``fhir.capability``).
 """
 
 from django.urls import URLPattern, path
 
-from fhir import views
+from fhir import referral_views, views
+from fhir.referral_registry import EXCHANGE_TYPES, READ_ONLY
 from fhir.registry import RESOURCE_TYPES
 
 app_name = "fhir"
@@ -16,6 +18,19 @@ for _name in RESOURCE_TYPES:
         path(_name, views.search, {"resource_type": _name}, name=f"search-{_name}"),
         path(f"{_name}/<str:resource_id>", views.read, {"resource_type": _name}, name=f"read-{_name}"),
     ]
+for _name in EXCHANGE_TYPES:
+    if _name not in READ_ONLY:
+        urlpatterns.append(
+            path(_name, referral_views.search, {"resource_type": _name}, name=f"search-{_name}")
+        )
+    urlpatterns.append(
+        path(
+            f"{_name}/<str:resource_id>",
+            referral_views.read,
+            {"resource_type": _name},
+            name=f"read-{_name}",
+        )
+    )
 urlpatterns += [
     path("<str:resource_type>", views.unknown_type),
     path("<str:resource_type>/<str:resource_id>", views.unknown_type),

@@ -70,7 +70,12 @@ def read(request: HttpRequest, resource_type: str, resource_id: str) -> HttpResp
 
 @fhir_view
 def search(request: HttpRequest, resource_type: str) -> HttpResponse:
-    resource = RESOURCE_TYPES[resource_type]
+    bundle, _rows = search_bundle(request, RESOURCE_TYPES[resource_type])
+    return fhir_response(bundle)
+
+
+def search_bundle(request: HttpRequest, resource: ResourceType) -> tuple[dict[str, Any], list[Any]]:
+    """The searchset Bundle answering ``request``, and the page of rows it shows."""
     params = request.GET
     _check_parameters(resource, params)
     count, page = _paging(params)
@@ -87,10 +92,10 @@ def search(request: HttpRequest, resource_type: str) -> HttpResponse:
         "resourceType": "Bundle",
         "type": "searchset",
         "total": total,
-        "link": _links(request, resource_type, page, count, total),
+        "link": _links(request, resource.name, page, count, total),
         "entry": entries,
     }
-    return fhir_response(bundle)
+    return bundle, rows
 
 
 def base_url(request: HttpRequest) -> str:

@@ -86,7 +86,12 @@ def test_an_unknown_id_is_a_404_operation_outcome(fhir_get: FhirGet, path: str) 
 
 
 def test_an_unknown_resource_type_is_a_404_saying_it_is_not_served(fhir_get: FhirGet) -> None:
-    for path in ("/fhir/Patient", "/fhir/Patient/1", "/fhir/Practitioner/", "/fhir/Practitioner/1/_history"):
+    for path in (
+        "/fhir/Observation",
+        "/fhir/Observation/1",
+        "/fhir/Practitioner/",
+        "/fhir/Practitioner/1/_history",
+    ):
         status, outcome = fhir_get(path)
         assert (status, outcome["issue"][0]["code"]) == (404, "not-supported")
 
