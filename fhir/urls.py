@@ -6,13 +6,16 @@ The CapabilityStatement is read from these routes (``fhir.capability``).
 
 from django.urls import URLPattern, path
 
-from fhir import referral_views, views
+from fhir import referral_views, submit_views, views
 from fhir.referral_registry import EXCHANGE_TYPES, READ_ONLY
 from fhir.registry import RESOURCE_TYPES
 
 app_name = "fhir"
 
-urlpatterns: list[URLPattern] = [path("metadata", views.metadata, name="metadata")]
+urlpatterns: list[URLPattern] = [
+    path("", submit_views.transaction_submit, name="transaction"),
+    path("metadata", views.metadata, name="metadata"),
+]
 for _name in RESOURCE_TYPES:
     urlpatterns += [
         path(_name, views.search, {"resource_type": _name}, name=f"search-{_name}"),
