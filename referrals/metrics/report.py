@@ -14,7 +14,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from referrals.metrics import figures, queries
+from referrals.metrics import figures, journeys, queries
 from referrals.metrics.figures import Rate
 from referrals.metrics.queries import CLOSURE_DAYS, Period, Scope
 from referrals.models import PatientReportedOutcome, ReferralEvent
@@ -75,21 +75,6 @@ class LoopReport:
     practices: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _hours(later: datetime.datetime | None, earlier: datetime.datetime) -> float | None:
-    return None if later is None else (later - earlier).total_seconds() / 3600
-
-
-def _waits(rows: list[tuple[Any, Any, Any]]) -> tuple[tuple[float, ...], tuple[float, ...]]:
-    accept = [h for created, accepted, _ in rows if (h := _hours(accepted, created)) is not None]
-    visit = [h for created, _, first in rows if (h := _hours(first, created)) is not None]
-    return tuple(sorted(accept)), tuple(sorted(visit))
-
-
-def _day(start: datetime.datetime | datetime.date) -> datetime.date:
-    # PostgreSQL truncates to an aware datetime, SQLite may give a date.
-    return timezone.localtime(start).date() if isinstance(start, datetime.datetime) else start
-
-
 def _latest_score(row: dict[str, Any]) -> int | None:
     """The latest pain score after the procedure: a follow-up visit's or the patient's own report."""
     scores = [
@@ -129,9 +114,9 @@ def loop_report(
 ) -> LoopReport:
     """Every loop metric for ``scope`` in ``period`` (plus each practice's, if ``side_by_side``)."""
     now = now or timezone.now()
-    counts = queries.loop_counts(scope, period, now=now)
-    accept_hours, visit_hours = _waits(queries.milestone_times(scope, period))
-    visits = queries.visit_counts(scope, period)
+    trips = journeys.journeys(scope, period)
+    counts = journeys.loop_counts(trips, now=now)
+    accept_hours, visit_hours = journeys.waits(trips)
     sent_on = counts["received"] - counts["emergencies"]
     return LoopReport(
         scope=scope,
@@ -146,11 +131,11 @@ def loop_report(
         first_visit_hours=visit_hours,
         closed_within={d: Rate(counts[f"closed_{d}"], counts[f"eligible_{d}"]) for d in CLOSURE_DAYS},
         open_past_90=Rate(counts["open_past_90"], counts["eligible_90"]),
-        no_shows=Rate(visits["no_shows"], visits["held"]),
+        no_shows=Rate(counts["no_shows"], counts["held"]),
         decline_reasons=queries.decline_reasons(scope, period),
         quarters=[
-            Quarter(start=_day(row["quarter"]), closed=Rate(row["closed"], row["received"]))
-            for row in queries.closure_by_quarter(scope, period)
+            Quarter(start=start, closed=Rate(closed, received))
+            for start, received, closed in journeys.closure_by_quarter(trips)
         ],
         outcomes=procedure_outcomes(queries.procedure_outcome_rows(scope, period)),
         practices=queries.practices_side_by_side(period) if side_by_side else [],
