@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import csv
+import logging
 from collections.abc import Callable
 from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.db import DatabaseError, transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
@@ -20,6 +22,8 @@ from referrals.audit import audit_record, audit_record_many
 from referrals.models import Appointment, AuditLogEntry, Referral
 
 Action = AuditLogEntry.Action
+logger = logging.getLogger(__name__)
+NOT_RECORDED = "not changed: the change could not be recorded in the audit log. Please try again."
 
 
 class ReferralActionsMixin(admin.ModelAdmin):
@@ -34,19 +38,30 @@ class ReferralActionsMixin(admin.ModelAdmin):
         done: str,
         detail: str,
     ) -> None:
-        """Run ``run`` on every selected referral; report successes once and each refusal on its own."""
+        """Run ``run`` on every selected referral; report successes once and each refusal on its own.
+
+        Each referral's change and its audit entry commit together: if the entry cannot be
+        written, the change is rolled back and reported as not made.
+        """
         succeeded = 0
         for referral in queryset.order_by("pk"):
             try:
-                run(referral)
+                with transaction.atomic():
+                    run(referral)
+                    audit_record(
+                        actor=request.user, action=Action.UPDATE, obj=referral, request=request, detail=detail
+                    )
             except services.ReferralError as error:
                 self.message_user(
                     request, f"Referral {short_id(referral)}: {error_text(error)}", messages.ERROR
                 )
                 continue
-            audit_record(
-                actor=request.user, action=Action.UPDATE, obj=referral, request=request, detail=detail
-            )
+            except DatabaseError:
+                logger.exception(
+                    "Audit entry for referral %s not written; its change was rolled back.", referral.pk
+                )
+                self.message_user(request, f"Referral {short_id(referral)}: {NOT_RECORDED}", messages.ERROR)
+                continue
             succeeded += 1
         if succeeded:
             self.message_user(request, f"{succeeded} referral(s) {done}.", messages.SUCCESS)

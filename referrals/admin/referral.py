@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
+from django.db import transaction
 from django.db.models import QuerySet
 from django.forms import BaseModelForm
 from django.http import Http404, HttpRequest, HttpResponse
@@ -228,13 +229,15 @@ class ReferralAdmin(ReferralActionsMixin, OfficeScopedAdmin):
         form_url: str = "",
         extra_context: dict[str, Any] | None = None,
     ) -> HttpResponse:
+        """The referral's page; what a POST changes commits only together with its audit entry."""
         referral = self.get_object(request, object_id)
         extra = {**(extra_context or {}), "title": f"Referral {short_id(referral)}"}
-        response = super().change_view(request, object_id, form_url, extra)
-        action = Action.UPDATE if request.method == "POST" else Action.READ
-        audit_record(
-            actor=request.user, action=action, obj=referral, request=request, detail="admin change view"
-        )
+        with transaction.atomic():
+            response = super().change_view(request, object_id, form_url, extra)
+            action = Action.UPDATE if request.method == "POST" else Action.READ
+            audit_record(
+                actor=request.user, action=action, obj=referral, request=request, detail="admin change view"
+            )
         return response
 
     def has_add_permission(self, request: HttpRequest) -> bool:
