@@ -2,7 +2,9 @@
 
 A custom model rather than a change-tracking library: the log must record reads and
 exports (who looked at which patient), not only row changes, and it must be impossible
-to edit through the app (see ``AuditLogEntry``).
+to edit through the app (see ``AuditLogEntry``). Every entry is chained by hash to the one
+before (``referrals.audit_chain``) and written in the caller's transaction, so an entry and
+the change it records commit together or not at all.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import models
 
+from referrals.audit_chain import chain_append
 from referrals.models import AuditLogEntry
 
 if TYPE_CHECKING:
@@ -71,8 +74,7 @@ def audit_record(
     Raises ``MissingActorError`` for a change (anything but a read) with no actor, and
     ``ValueError`` for an unknown action.
     """
-    entry = _entry(actor=actor, action=action, obj=obj, request=request, detail=detail)
-    entry.save()
+    [entry] = chain_append([_entry(actor=actor, action=action, obj=obj, request=request, detail=detail)])
     return entry
 
 
@@ -86,4 +88,4 @@ def audit_record_many(
 ) -> list[AuditLogEntry]:
     """``audit_record`` for every object of a list or export page, in one INSERT; returns the entries."""
     entries = [_entry(actor=actor, action=action, obj=obj, request=request, detail=detail) for obj in objs]
-    return AuditLogEntry.objects.bulk_create(entries)
+    return chain_append(entries)

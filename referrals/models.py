@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -404,61 +404,6 @@ class PracticeDigest(models.Model):
         return f"Digest for practice {self.practice_id} on {self.day:%Y-%m-%d}"
 
 
-class AppendOnlyError(Exception):
-    """Raised when something tries to change or remove an audit log entry."""
-
-
-class AuditLogQuerySet(models.QuerySet["AuditLogEntry"]):
-    def update(self, **kwargs: Any) -> int:
-        raise AppendOnlyError("The audit log is append-only.")
-
-    def delete(self) -> tuple[int, dict[str, int]]:
-        raise AppendOnlyError("The audit log is append-only.")
-
-
-class AuditLogEntry(models.Model):
-    """Who read or changed which patient data, when and from where. Append-only."""
-
-    class Action(models.TextChoices):
-        READ = "read", "Read"
-        CREATE = "create", "Create"
-        UPDATE = "update", "Update"
-        EXPORT = "export", "Export"
-
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        # Users with audit history are deactivated, never deleted.
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    action = models.CharField(max_length=8, choices=Action.choices)
-    object_type = models.CharField(max_length=64)
-    object_id = models.CharField(max_length=64)
-    at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
-    ip_address = models.GenericIPAddressField(null=True, blank=True)
-    detail = models.CharField(max_length=500, blank=True)
-
-    objects = AuditLogQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-at", "-id"]
-        verbose_name_plural = "audit log entries"
-        indexes = [models.Index(fields=["object_type", "object_id"], name="audit_object_idx")]
-
-    def __str__(self) -> str:
-        return f"{self.actor_id or 'portal'} {self.action} {self.object_type} {self.object_id}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            raise AppendOnlyError("The audit log is append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise AppendOnlyError("The audit log is append-only.")
-
-
 class ApiTokenUse(models.Model):
     """When an API token was last used; a token idle past ``API_TOKEN_IDLE_DAYS`` is refused."""
 
@@ -470,6 +415,11 @@ class ApiTokenUse(models.Model):
     def __str__(self) -> str:
         return f"token of user {self.token.user_id}, last used {self.last_used_at:%Y-%m-%d}"
 
+
+# The audit log lives in its own module (referrals.audit_models); importing it here registers it.
+from referrals.audit_models import AppendOnlyError as AppendOnlyError  # noqa: E402
+from referrals.audit_models import AuditChainHead as AuditChainHead  # noqa: E402
+from referrals.audit_models import AuditLogEntry as AuditLogEntry  # noqa: E402
 
 # The loop's own models (patient-reported outcomes, the metrics page) live in their own module;
 # importing them here registers them with the app.

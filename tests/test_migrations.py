@@ -71,3 +71,30 @@ def test_patients_stored_with_one_letter_sex_codes_read_as_fhir_codes_after_migr
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
     executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_audit_entries_written_before_the_hash_chain_are_chained_by_its_migration() -> None:
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+    from django.utils import timezone
+
+    before = [("referrals", "0008_patient_sex_fhir_codes")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps
+    reader = old.get_model("auth", "User").objects.create(username="dr.adams")
+    old.get_model("referrals", "AuditLogEntry").objects.bulk_create(
+        old.get_model("referrals", "AuditLogEntry")(
+            actor=reader, action="read", object_type="referrals.referral", object_id=str(n), at=timezone.now()
+        )
+        for n in range(3)
+    )
+
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+    out = io.StringIO()
+    call_command("verify_audit_log", stdout=out)
+    assert out.getvalue() == "The audit log is intact: 3 entries, every link checked.\n"
