@@ -24,7 +24,7 @@ from django.db.models import (
 from django.utils import timezone
 
 from directory.enrolment import NEEDS_ATTENTION_AFTER, practice_ids_for_user
-from directory.models import Practice
+from directory.models import Practice, PracticeLocation
 from referrals.models import Appointment, FollowUp, NotificationOutbox, Referral, ReferralEvent
 
 Outbox = NotificationOutbox
@@ -104,13 +104,28 @@ def referral_timeline(referral: Referral) -> QuerySet[ReferralEvent]:
 
 
 def referral_latest_shortlist(referral: Referral) -> list[dict[str, Any]]:
-    """The ranked candidates of the referral's latest routing (empty if it was never routed)."""
+    """The ranked candidates of the referral's latest routing (empty if it was never routed),
+    each with its location's ``address``."""
     latest = referral.events.filter(kind=ReferralEvent.Kind.ROUTED).order_by("-created_at", "-id").first()
-    return latest.shortlist if latest else []
+    return shortlists_with_addresses([latest.shortlist])[0] if latest else []
+
+
+def shortlists_with_addresses(shortlists: list[list[dict[str, Any]]]) -> list[list[dict[str, Any]]]:
+    """Each shortlist with every candidate's ``address`` (street, city, state, ZIP; "" when its
+    location is gone): practices can share a name, their addresses tell them apart. One query."""
+    ids = {entry.get("location_id") for shortlist in shortlists for entry in shortlist} - {None}
+    addresses: dict[Any, str] = {
+        location.pk: str(location) for location in PracticeLocation.objects.filter(pk__in=ids)
+    }
+    return [
+        [{**entry, "address": addresses.get(entry.get("location_id"), "")} for entry in shortlist]
+        for shortlist in shortlists
+    ]
 
 
 def referral_with_details(referral: Referral) -> Referral:
-    """``referral`` with its timeline, appointments, follow-ups and patient reports (one query each)."""
+    """``referral`` with its timeline (routing shortlists with addresses), appointments, follow-ups
+    and patient reports (one query each)."""
     prefetch_related_objects(
         [referral],
         "patient_outcomes",
@@ -120,6 +135,10 @@ def referral_with_details(referral: Referral) -> Referral:
             "follow_ups", queryset=FollowUp.objects.select_related("appointment").order_by("due_on", "id")
         ),
     )
+    events = [event for event in referral.events.all() if event.shortlist]
+    with_addresses = shortlists_with_addresses([event.shortlist for event in events])
+    for event, shortlist in zip(events, with_addresses, strict=True):
+        event.shortlist = shortlist
     return referral
 
 

@@ -135,6 +135,7 @@ class ShortlistEntrySerializer(serializers.Serializer):
     practice_id = serializers.IntegerField()
     practice_name = serializers.CharField()
     location_id = serializers.IntegerField(allow_null=True)
+    address = serializers.CharField(help_text="The candidate location's street, city, state and ZIP.")
     distance_mi = serializers.FloatField()
     open_workload = serializers.IntegerField(help_text="Open referrals (pending, accepted, scheduled).")
 
