@@ -9,12 +9,15 @@ with a 401 that says why (docs/resilience.md).
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 from rest_framework import status
 from rest_framework.authentication import TokenAuthentication
+from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import APIException
 
 from referrals.models import ApiTokenUse
@@ -43,6 +46,11 @@ def token_expired_message() -> str:
     )
 
 
+def token_expires_at(token: Token, last_used_at: datetime.datetime | None) -> datetime.datetime:
+    """When ``token`` stops working unless it is used before then."""
+    return (last_used_at or token.created) + datetime.timedelta(days=settings.API_TOKEN_IDLE_DAYS)
+
+
 class ExpiringTokenAuthentication(TokenAuthentication):
     """``Authorization: Token <key>``, refused once the token has been idle too long."""
 
@@ -50,9 +58,49 @@ class ExpiringTokenAuthentication(TokenAuthentication):
         user, token = super().authenticate_credentials(key)
         now = timezone.now()
         last_used = ApiTokenUse.objects.filter(token=token).values_list("last_used_at", flat=True).first()
-        idle = now - (last_used or token.created)
-        if idle > datetime.timedelta(days=settings.API_TOKEN_IDLE_DAYS):
+        if now > token_expires_at(token, last_used):
             raise TokenExpired(token_expired_message())
-        if last_used is None or idle > USE_RECORDED_EVERY:
+        if last_used is None or now - last_used > USE_RECORDED_EVERY:
             ApiTokenUse.objects.update_or_create(token=token, defaults={"last_used_at": now})
         return user, token
+
+
+# --- The signed-in user's own token (the API token page) ------------------------------------
+
+
+@dataclass(frozen=True)
+class TokenState:
+    """What the API token page says about a user's token; never its key."""
+
+    created_at: datetime.datetime
+    last_used_at: datetime.datetime | None
+    expires_at: datetime.datetime
+
+    @property
+    def has_expired(self) -> bool:
+        return timezone.now() > self.expires_at
+
+
+def api_token_state(user: Any) -> TokenState | None:
+    """The user's API token as the page shows it, or None when they have none."""
+    token = Token.objects.filter(user=user).select_related("use").first()
+    if token is None:
+        return None
+    use = getattr(token, "use", None)
+    last_used_at = use.last_used_at if use else None
+    return TokenState(token.created, last_used_at, token_expires_at(token, last_used_at))
+
+
+@transaction.atomic
+def api_token_create(*, user: Any) -> str:
+    """A new API token for ``user``, replacing any token they had; returns its key, the only
+    time it is handed out."""
+    Token.objects.filter(user=user).delete()
+    return str(Token.objects.create(user=user).key)
+
+
+@transaction.atomic
+def api_token_revoke(*, user: Any) -> bool:
+    """Delete ``user``'s API token so it stops working at once; False if they had none."""
+    deleted, _ = Token.objects.filter(user=user).delete()
+    return deleted > 0

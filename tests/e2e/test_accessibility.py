@@ -12,6 +12,7 @@ from playwright.sync_api import Page, expect
 
 from directory.models import Procedure
 from referrals import services
+from referrals.tokens import api_token_create
 from tests.e2e.conftest import axe_violations, describe_violations
 from tests.e2e.scenes import ESI, PATIENT_ZIP, clinician, denver_offices
 from tests.triage.factories import AssessmentFactory, answers_with
@@ -103,6 +104,11 @@ def submitted_referral(by: Any, *, yes: tuple[str, ...]) -> Any:
     ).referral
 
 
+def token_page_with_a_token(doctor: Any) -> str:
+    api_token_create(user=doctor)
+    return "/referrals/api-token/"
+
+
 CLINICIAN_PAGES: dict[str, tuple[Callable[[Any], str], str]] = {
     "referral list": (lambda doctor: "/referrals/", "My referrals"),
     "referral form": (lambda doctor: "/referrals/new/", "Refer a patient"),
@@ -114,6 +120,7 @@ CLINICIAN_PAGES: dict[str, tuple[Callable[[Any], str], str]] = {
         lambda doctor: f"/referrals/{submitted_referral(doctor, yes=('saddle_numbness',)).public_id}/",
         "Send this patient to emergency care now",
     ),
+    "API token": (lambda doctor: token_page_with_a_token(doctor), "Expires"),
 }
 
 
