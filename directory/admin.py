@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.forms import BaseModelForm
@@ -25,6 +26,7 @@ from directory.models import (
     Provider,
 )
 from directory.services import listing_reports_resolve, location_mark_verified, practice_mark_verified
+from directory.time_zones import US_TIME_ZONES
 
 
 class DirectoryAdmin(admin.ModelAdmin):
@@ -68,10 +70,36 @@ class PracticeAdmin(DirectoryAdmin):
         practice_mark_verified(practice=form.instance)
 
 
+class PracticeLocationForm(forms.ModelForm):
+    """A location's form: its time zone is picked from the US zones (or left to the ZIP)."""
+
+    class Meta:
+        model = PracticeLocation
+        # The admin adds the other fields; these two are the ones this form handles.
+        fields = ["postal_code", "time_zone"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices = [("", "From the ZIP code"), *US_TIME_ZONES]
+        current = self.instance.time_zone
+        if current and current not in dict(US_TIME_ZONES):
+            choices.append((current, current))
+        self.fields["time_zone"].widget = forms.Select(choices=choices)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        # A new ZIP brings its own zone unless the office picked one at the same time.
+        if "postal_code" in self.changed_data and "time_zone" not in self.changed_data:
+            data["time_zone"] = ""
+            self.instance.time_zone = ""
+        return data
+
+
 @admin.register(PracticeLocation)
 class PracticeLocationAdmin(DirectoryAdmin):
     practice_path = "practice"
-    list_display = ["__str__", "practice", "phone", "geocode_source", "last_verified_at"]
+    form = PracticeLocationForm
+    list_display = ["__str__", "practice", "phone", "time_zone", "geocode_source", "last_verified_at"]
     list_select_related = ["practice"]
     list_filter = ["state", "geocode_source"]
     search_fields = ["practice__name", "address_line1", "city", "postal_code"]

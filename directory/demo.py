@@ -20,6 +20,7 @@ from django.utils import timezone
 from directory.models import Condition, Language, Practice, PracticeLocation, Procedure, Provider
 from directory.npi import npi_check_digit
 from directory.places import zip_rows
+from directory.time_zones import zone_for_address
 
 # Demo NPIs live in one block ("19" + a sequence number) so they are easy to spot.
 DEMO_NPI_PREFIX = "19"
@@ -388,6 +389,7 @@ def _location_row(practice: Practice, spec: LocationPlan, now: datetime) -> Prac
         state=spec.place.state,
         postal_code=spec.place.zip_code,
         phone=spec.phone,
+        time_zone=zone_for_address(spec.place.zip_code, spec.place.state),
         **PracticeLocation.coordinates(spec.place.lat, spec.place.lng),
         geocode_source=PracticeLocation.GeocodeSource.ZIP_CENTROID,
         geocoded_at=now,

@@ -29,6 +29,7 @@ from directory.nppes import (
     parse_record,
     read_provider_row,
 )
+from directory.time_zones import zone_for_address
 
 BATCH_SIZE = 2000
 REPORTED_BAD_NPIS = 5
@@ -382,6 +383,7 @@ def _create_locations(
                 state=address.state,
                 postal_code=address.postal_code,
                 phone=address.phone,
+                time_zone=zone_for_address(address.postal_code, address.state),
                 **PracticeLocation.coordinates(origin.lat, origin.lng),
                 geocode_source=PracticeLocation.GeocodeSource.ZIP_CENTROID,
                 geocoded_at=now,

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from directory import geo
 from directory.enrolment import EndpointStatus, PracticeMembership, PracticeQuerySet  # noqa: F401
+from directory.time_zones import validate_time_zone, zone_for_address
 
 
 class CatalogEntry(models.Model):
@@ -102,6 +103,13 @@ class PracticeLocation(models.Model):
     state = models.CharField(max_length=2)
     postal_code = models.CharField(max_length=10, help_text="5-digit ZIP or ZIP+4.")
     phone = models.CharField(max_length=32, blank=True)
+    # Every time shown or taken for this location is in this zone (directory.time_zones).
+    time_zone = models.CharField(
+        max_length=64,
+        blank=True,
+        validators=[validate_time_zone],
+        help_text="Visits here are booked and shown in this zone. Left blank, it is taken from the ZIP.",
+    )
     latitude = models.FloatField(null=True, blank=True)
     longitude = models.FloatField(null=True, blank=True)
     # The point's unit vector on the sphere (geo.unit_vector), kept with latitude/longitude
@@ -154,6 +162,8 @@ class PracticeLocation(models.Model):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.refresh_search_keys()
+        if not self.time_zone:
+            self.time_zone = zone_for_address(self.postal_code, self.state)
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and {"latitude", "longitude"} & set(update_fields):
             kwargs["update_fields"] = {*update_fields, "unit_x", "unit_y", "unit_z", "lat_band"}

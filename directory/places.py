@@ -17,14 +17,16 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
 from typing import Any, NamedTuple
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import zipcodes
 
-INDEX_FORMAT = 1
+INDEX_FORMAT = 2
 _DEFAULT_DIR = Path(__file__).resolve().parent.parent / ".cache"
 
 _SCHEMA = """
@@ -33,6 +35,8 @@ CREATE TABLE city (
     name TEXT, state TEXT, lat REAL, lng REAL, label TEXT, PRIMARY KEY (name, state)
 ) WITHOUT ROWID;
 CREATE TABLE state (name TEXT PRIMARY KEY, code TEXT) WITHOUT ROWID;
+CREATE TABLE zip_zone (code TEXT PRIMARY KEY, zone TEXT) WITHOUT ROWID;
+CREATE TABLE state_zone (state TEXT PRIMARY KEY, zone TEXT) WITHOUT ROWID;
 """
 
 
@@ -108,6 +112,30 @@ def _state_names() -> list[tuple[str, str]]:
     ]
 
 
+def _is_zone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def _zones() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(ZIP, zone) for every ZIP with a real IANA zone, and each state's most common zone.
+
+    ZIPs without coordinates keep their zone: a practice there still keeps its own hours.
+    """
+    by_zip: list[tuple[str, str]] = []
+    per_state: dict[str, Counter[str]] = {}
+    for row in zip_rows():
+        zone = row.get("timezone") or ""
+        if not _is_zone(zone):
+            continue
+        by_zip.append((row["zip_code"], zone))
+        per_state.setdefault(row["state"].upper(), Counter())[zone] += 1
+    return by_zip, [(state, zones.most_common(1)[0][0]) for state, zones in per_state.items()]
+
+
 def build_index(path: Path) -> None:
     """Write the index to ``path``: a temporary file renamed into place, so no reader sees half."""
     zips = _zip_centroids()
@@ -119,6 +147,9 @@ def build_index(path: Path) -> None:
         db.executemany("INSERT INTO zip VALUES (?, ?, ?, ?, ?)", zips.values())
         db.executemany("INSERT INTO city VALUES (?, ?, ?, ?, ?)", _city_centroids(zips))
         db.executemany("INSERT INTO state VALUES (?, ?)", _state_names())
+        zip_zones, state_zones = _zones()
+        db.executemany("INSERT INTO zip_zone VALUES (?, ?)", zip_zones)
+        db.executemany("INSERT INTO state_zone VALUES (?, ?)", state_zones)
         db.commit()
         db.execute("VACUUM")
     os.replace(partial, path)
@@ -180,6 +211,18 @@ def cities_named(city: str) -> list[CityPlace]:
 def state_code(name: str) -> str | None:
     """The 2-letter code of a state, DC or territory named in full (any case), or None."""
     row = _db().execute("SELECT code FROM state WHERE name = ?", (name.upper(),)).fetchone()
+    return row[0] if row else None
+
+
+def zip_time_zone(zip_code: str) -> str | None:
+    """The IANA time zone of a 5-digit ZIP (``"America/Chicago"``), or None when unknown."""
+    row = _db().execute("SELECT zone FROM zip_zone WHERE code = ?", (zip_code,)).fetchone()
+    return row[0] if row else None
+
+
+def state_time_zone(state: str) -> str | None:
+    """The time zone most of a state's ZIPs keep (a 2-letter code, any case), or None."""
+    row = _db().execute("SELECT zone FROM state_zone WHERE state = ?", (state.upper(),)).fetchone()
     return row[0] if row else None
 
 

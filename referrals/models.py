@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from directory.models import Condition, Practice, PracticeLocation, Procedure, Provider
+from directory.time_zones import format_day, format_when, zone_info
 
 PAIN_SCORE_RANGE = Q(pain_score__isnull=True) | Q(pain_score__gte=0, pain_score__lte=10)
 
@@ -210,7 +211,9 @@ class ReferralEvent(models.Model):
         indexes = [models.Index(fields=["referral", "kind"], name="event_referral_kind_idx")]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} at {self.created_at:%Y-%m-%d %H:%M}"
+        location = self.referral.practice_location
+        zone = zone_info(location.time_zone if location is not None else None)
+        return f"{self.get_kind_display()}, {format_when(self.created_at, zone)}"
 
 
 class Appointment(models.Model):
@@ -275,7 +278,8 @@ class Appointment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} at {self.starts_at:%Y-%m-%d %H:%M}"
+        zone = zone_info(self.location.time_zone if self.location is not None else None)
+        return f"{self.get_kind_display()}, {format_when(self.starts_at, zone)}"
 
 
 class FollowUp(models.Model):
@@ -309,7 +313,7 @@ class FollowUp(models.Model):
         indexes = [models.Index(fields=["due_on"], name="follow_up_due_idx")]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} due {self.due_on:%Y-%m-%d}"
+        return f"{self.get_kind_display()} due {format_day(self.due_on)}"
 
     @property
     def is_covered(self) -> bool:

@@ -32,6 +32,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from directory.services import practice_record_delivery
+from referrals.local_time import at_practice
 from referrals.models import NotificationOutbox, Referral, ReferralEvent
 from referrals.patient_notices import patient_notice
 from referrals.selectors import DELIVERY_EVENT_KINDS
@@ -127,9 +128,7 @@ def _practice_email(row: NotificationOutbox) -> Email:
         "Please accept or decline it in the IR Portal.",
     ]
     if deadline is not None:
-        lines.append(
-            f"Answer by {timezone.localtime(deadline):%Y-%m-%d %H:%M}, or it moves to the next practice."
-        )
+        lines.append(f"Answer by {at_practice(deadline, referral)}, or it moves to the next practice.")
     lines += ["", f"Details: {_office_link(referral)}"]
     return Email(subject=f"New referral {reference} awaiting your answer", body="\n".join(lines))
 

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from referrals.local_time import visit_zone
 from referrals.models import Appointment, NotificationOutbox, OutcomeInvite
 
 REMINDER = "reminder"
@@ -39,13 +40,14 @@ def outcome_link(invite: OutcomeInvite) -> str:
 
 
 def _when(appointment: Appointment) -> str:
-    starts_at = timezone.localtime(appointment.starts_at)
+    # In the zone of the practice location, named: the patient goes there (docs/workflow.md).
+    starts_at = appointment.starts_at.astimezone(visit_zone(appointment))
     # Translators: a Django date format; Spanish puts "de" between day, month and year.
     day = date_format(starts_at, _("l j F Y"))
     return _("%(kind)s on %(day)s at %(time)s") % {
         "kind": APPOINTMENT_KINDS[Appointment.Kind(appointment.kind)],
         "day": day,
-        "time": date_format(starts_at, "H:i"),
+        "time": f"{date_format(starts_at, 'H:i')} {starts_at.tzname()}",
     }
 
 

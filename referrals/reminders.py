@@ -19,6 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from directory.models import Practice, PracticeMembership
+from directory.time_zones import format_day
 from referrals import notifications, patient_notices
 from referrals.models import (
     Appointment,
@@ -142,7 +143,7 @@ def digest_email_body(follow_ups: Sequence[FollowUp], *, today: datetime.date) -
         days = (today - follow_up.due_on).days
         lines.append(
             f"- referral {notifications.short_reference(follow_up.referral)}: "
-            f"{follow_up.get_kind_display().lower()} due {follow_up.due_on:%Y-%m-%d} ({days} day(s) ago)"
+            f"{follow_up.get_kind_display().lower()} due {format_day(follow_up.due_on)} ({days} day(s) ago)"
         )
     lines += ["", "Book them in the IR Portal, or record why they will not happen."]
     return "\n".join(lines)
@@ -161,7 +162,7 @@ def _practice_digest_send(practice_id: int, follow_ups: list[FollowUp], *, today
         with transaction.atomic():
             PracticeDigest.objects.create(practice_id=practice_id, day=today, follow_ups=len(follow_ups))
             EmailMessage(
-                subject=f"{len(follow_ups)} overdue follow-up(s) on {today:%Y-%m-%d}",
+                subject=f"{len(follow_ups)} overdue follow-up(s) on {format_day(today)}",
                 body=digest_email_body(follow_ups, today=today),
                 to=addresses,
             ).send()

@@ -5,10 +5,31 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 
 from directory.models import Practice
 from referrals.models import Appointment, ReferralEvent
 from referrals.routing import HandRoutingOption
+
+
+class PracticeTimeInput(forms.DateTimeInput):
+    """A date and time picked in the browser's own control, read in the current (the practice's) zone.
+
+    The admin's split date/time widget compares the browser's clock with the server's and
+    warns about hours ahead or behind; the practice's zone, named beside the field, is the
+    only zone that matters to the clerk.
+    """
+
+    input_type = "datetime-local"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs, format="%Y-%m-%dT%H:%M")
+
+
+def name_the_zone(field: forms.Field) -> None:
+    """Put the current zone's abbreviation in ``field``'s label: "Starts at (CST)"."""
+    field.label = f"{field.label or 'Starts at'} ({timezone.localtime().tzname()})"
+    field.help_text = f"In the practice's time zone, {timezone.get_current_timezone_name()}."
 
 
 class DeclineForm(forms.Form):
@@ -89,12 +110,15 @@ class AppointmentInlineForm(forms.ModelForm):
     to the services, which check the state and lock the slot.
     """
 
+    starts_at = forms.DateTimeField(label="Starts at", widget=PracticeTimeInput())
+
     class Meta:
         model = Appointment
         fields = [*BOOKING_FIELDS, *VISIT_FIELDS]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        name_the_zone(self.fields["starts_at"])
         if self.instance.pk is None:
             for name in VISIT_FIELDS:
                 self.fields[name].disabled = True

@@ -8,10 +8,12 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from directory.time_zones import format_day
 from referrals.access import ANOTHER_PRACTICE
 from referrals.admin.forms import AppointmentInlineForm
 from referrals.admin.readonly import ReadOnlyAdminMixin
 from referrals.admin.scoping import OfficeScopedInline, practice_ids_for
+from referrals.local_time import at_practice
 from referrals.models import Appointment, FollowUp, ReferralEvent
 
 
@@ -23,7 +25,7 @@ class ReferralEventInline(ReadOnlyAdminMixin, admin.TabularInline):
     verbose_name_plural = "timeline"
     extra = 0
     can_delete = False
-    fields = ("created_at", "kind", "change", "actor", "practice", "reason", "comment")
+    fields = ("when", "kind", "change", "actor", "practice", "reason", "comment")
     readonly_fields = (*fields, "where", "actor_here", "reason_here", "comment_here")
     ordering = ["created_at", "id"]
 
@@ -35,7 +37,15 @@ class ReferralEventInline(ReadOnlyAdminMixin, admin.TabularInline):
         return [OFFICE_VIEW_FIELDS.get(name, name) for name in self.fields]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[ReferralEvent]:
-        return super().get_queryset(request).select_related("actor", "practice", "referral")
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("actor", "practice", "referral", "referral__practice_location")
+        )
+
+    @admin.display(description="when")
+    def when(self, event: ReferralEvent) -> str:
+        return at_practice(event.created_at, event.referral)
 
     @admin.display(description="status")
     def change(self, event: ReferralEvent) -> str:
@@ -97,11 +107,15 @@ class FollowUpInline(ReadOnlyAdminMixin, admin.TabularInline):
     fk_name = "referral"
     extra = 0
     can_delete = False
-    fields = ("due_on", "kind", "overdue", "appointment")
+    fields = ("due", "kind", "overdue", "appointment")
     readonly_fields = fields
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[FollowUp]:
-        return super().get_queryset(request).select_related("appointment")
+        return super().get_queryset(request).select_related("appointment", "appointment__location")
+
+    @admin.display(description="due on")
+    def due(self, follow_up: FollowUp) -> str:
+        return format_day(follow_up.due_on)
 
     @admin.display(boolean=True)
     def overdue(self, follow_up: FollowUp) -> bool:

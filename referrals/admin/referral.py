@@ -9,9 +9,11 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.forms import BaseModelForm
 from django.http import Http404, HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from directory.time_zones import format_day
 from referrals import selectors, services
 from referrals.admin.actions import ReferralActionsMixin
 from referrals.admin.display import URGENCY_RANK, error_text, short_id, urgency_label
@@ -20,6 +22,7 @@ from referrals.admin.inlines import AppointmentInline, FollowUpInline, ReferralE
 from referrals.admin.patient_outcomes import PatientReportedOutcomeInline
 from referrals.admin.scoping import ALL_PRACTICES, OfficeScopedAdmin, practice_ids_for
 from referrals.audit import audit_record, audit_record_many
+from referrals.local_time import at_practice, referral_zone
 from referrals.models import Appointment, AuditLogEntry, Referral
 from triage.rules import Disposition
 
@@ -68,8 +71,8 @@ REFERRAL_FIELDS = (
     "urgency",
     "red_flags",
     "clinician",
-    "created_at",
-    "acceptance_deadline",
+    "received_at",
+    "answer_by",
     "practice",
     "practice_location",
 )
@@ -90,7 +93,7 @@ class ReferralAdmin(ReferralActionsMixin, OfficeScopedAdmin):
     practice_path = "practice"
     list_display = ["reference", "patient", "urgency", "status", "received", "deadline", "next_appointment"]
     list_display_links = ["reference"]
-    list_select_related = ["patient", "practice"]
+    list_select_related = ["patient", "practice", "practice_location"]
     list_filter = [
         "status",
         UrgencyFilter,
@@ -175,14 +178,14 @@ class ReferralAdmin(ReferralActionsMixin, OfficeScopedAdmin):
         return urgency_label(referral.disposition)
 
     @admin.display(description="received", ordering="created_at")
-    def received(self, referral: Referral) -> Any:
-        return referral.created_at
+    def received(self, referral: Referral) -> str:
+        return at_practice(referral.created_at, referral)
 
     @admin.display(description="deadline", ordering="acceptance_deadline")
-    def deadline(self, referral: Referral) -> Any:
+    def deadline(self, referral: Referral) -> str:
         if referral.acceptance_deadline is None:
             return "-"
-        when = timezone.localtime(referral.acceptance_deadline).strftime("%Y-%m-%d %H:%M")
+        when = at_practice(referral.acceptance_deadline, referral)
         return format_html("<strong>{} (past)</strong>", when) if referral.is_past_deadline() else when
 
     @admin.display(description="next appointment", ordering="next_appointment_at")
@@ -190,7 +193,7 @@ class ReferralAdmin(ReferralActionsMixin, OfficeScopedAdmin):
         if referral.next_appointment_at is None:
             return "-"
         kind = Appointment.Kind(referral.next_appointment_kind).label
-        return f"{timezone.localtime(referral.next_appointment_at):%Y-%m-%d %H:%M} ({kind})"
+        return f"{at_practice(referral.next_appointment_at, referral)} ({kind})"
 
     def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
         response = super().changelist_view(request, extra_context)
@@ -232,8 +235,12 @@ class ReferralAdmin(ReferralActionsMixin, OfficeScopedAdmin):
         """The referral's page; what a POST changes commits only together with its audit entry."""
         referral = self.get_object(request, object_id)
         extra = {**(extra_context or {}), "title": f"Referral {short_id(referral)}"}
-        with transaction.atomic():
+        # Every time on the page is shown and taken in the practice's zone; the page is
+        # rendered here, while that zone is the current one.
+        with transaction.atomic(), timezone.override(referral_zone(referral)):
             response = super().change_view(request, object_id, form_url, extra)
+            if isinstance(response, TemplateResponse):
+                response.render()
             action = Action.UPDATE if request.method == "POST" else Action.READ
             audit_record(
                 actor=request.user, action=action, obj=referral, request=request, detail="admin change view"
@@ -296,7 +303,15 @@ class ReferralAdmin(ReferralActionsMixin, OfficeScopedAdmin):
     @admin.display(description="birth date")
     def patient_birth_date(self, referral: Referral) -> str:
         patient = referral.patient
-        return f"{patient.birth_date:%Y-%m-%d} (age {patient.age_on(timezone.localdate())})"
+        return f"{format_day(patient.birth_date)} (age {patient.age_on(timezone.localdate())})"
+
+    @admin.display(description="received")
+    def received_at(self, referral: Referral) -> str:
+        return at_practice(referral.created_at, referral)
+
+    @admin.display(description="answer by")
+    def answer_by(self, referral: Referral) -> str:
+        return at_practice(referral.acceptance_deadline, referral)
 
     @admin.display(description="sex")
     def patient_sex(self, referral: Referral) -> str:

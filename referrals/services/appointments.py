@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from directory.models import Practice, PracticeLocation, Procedure, Provider
 from referrals.access import Action
+from referrals.local_time import visit_time
 from referrals.models import Appointment, FollowUp, Referral, ReferralEvent
 from referrals.services.checks import authorize, locked, validate_pain_score
 from referrals.services.errors import InvalidInput, InvalidTransition, SlotTaken
@@ -87,7 +88,7 @@ def appointment_schedule(
         actor=user,
         from_status=from_status,
         practice=referral.practice,
-        comment=f"{appointment.get_kind_display()} on {timezone.localtime(starts_at):%Y-%m-%d %H:%M}",
+        comment=f"{appointment.get_kind_display()} on {visit_time(appointment)}",
     )
     return appointment
 

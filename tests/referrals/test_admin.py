@@ -361,8 +361,7 @@ def test_booking_a_visit_in_the_inline_schedules_the_referral(client, scene):
         {
             **management_forms(referral, appointments_total=1),
             "appointments-0-kind": "consult",
-            "appointments-0-starts_at_0": f"{starts:%Y-%m-%d}",
-            "appointments-0-starts_at_1": "10:00:00",
+            "appointments-0-starts_at": f"{starts:%Y-%m-%d}T10:00",
             "appointments-0-referral": referral.pk,
             "_save": "Save",
         },
