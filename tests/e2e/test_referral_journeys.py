@@ -7,6 +7,7 @@ import datetime
 import re
 from collections.abc import Callable
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
@@ -54,10 +55,10 @@ def book_visit(page: Page, *, kind: str, starts_at: datetime.datetime) -> None:
     """Add a visit row on the referral's admin page and save it."""
     page.get_by_role("button", name="Add another Appointment").click()
     row = page.locator(".dynamic-appointments").last
-    local = timezone.localtime(starts_at)
+    # The offices are in Denver: the page takes times in Denver's zone.
+    local = timezone.localtime(starts_at, ZoneInfo("America/Denver"))
     row.locator("select[name$=-kind]").select_option(label=kind)
-    row.locator("input[name$=-starts_at_0]").fill(local.strftime("%Y-%m-%d"))
-    row.locator("input[name$=-starts_at_1]").fill(local.strftime("%H:%M:%S"))
+    row.locator("input[name$=-starts_at]").fill(local.strftime("%Y-%m-%dT%H:%M"))
     page.get_by_role("button", name="Save and continue editing").click()
     expect(page.locator(".messagelist .error, .errornote")).to_have_count(0)
 
