@@ -70,35 +70,9 @@ class PracticeAdmin(DirectoryAdmin):
         practice_mark_verified(practice=form.instance)
 
 
-class PracticeLocationForm(forms.ModelForm):
-    """A location's form: its time zone is picked from the US zones (or left to the ZIP)."""
-
-    class Meta:
-        model = PracticeLocation
-        # The admin adds the other fields; these two are the ones this form handles.
-        fields = ["postal_code", "time_zone"]
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        choices = [("", "From the ZIP code"), *US_TIME_ZONES]
-        current = self.instance.time_zone
-        if current and current not in dict(US_TIME_ZONES):
-            choices.append((current, current))
-        self.fields["time_zone"].widget = forms.Select(choices=choices)
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        # A new ZIP brings its own zone unless the office picked one at the same time.
-        if "postal_code" in self.changed_data and "time_zone" not in self.changed_data:
-            data["time_zone"] = ""
-            self.instance.time_zone = ""
-        return data
-
-
 @admin.register(PracticeLocation)
 class PracticeLocationAdmin(DirectoryAdmin):
     practice_path = "practice"
-    form = PracticeLocationForm
     list_display = ["__str__", "practice", "phone", "time_zone", "geocode_source", "last_verified_at"]
     list_select_related = ["practice"]
     list_filter = ["state", "geocode_source"]
@@ -106,9 +80,26 @@ class PracticeLocationAdmin(DirectoryAdmin):
     autocomplete_fields = ["practice"]
     readonly_fields = ["geocoded_at", "last_verified_at"]
 
+    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "time_zone" and field is not None:
+            # The US zones to pick from, plus any other the location already keeps.
+            field.widget = forms.Select(choices=[("", "From the ZIP code"), *US_TIME_ZONES])
+        return field
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        form = super().get_form(request, obj, change, **kwargs)
+        kept = obj.time_zone if obj is not None else ""
+        if kept and kept not in dict(US_TIME_ZONES) and "time_zone" in form.base_fields:
+            widget = form.base_fields["time_zone"].widget
+            widget.choices = [*widget.choices, (kept, kept)]
+        return form
+
     def save_model(
         self, request: HttpRequest, obj: PracticeLocation, form: BaseModelForm, change: bool
     ) -> None:
+        if "postal_code" in form.changed_data and "time_zone" not in form.changed_data:
+            obj.time_zone = ""  # a new ZIP brings its own zone unless the office picked one too
         super().save_model(request, obj, form, change)
         location_mark_verified(location=obj)
 
