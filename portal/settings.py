@@ -292,8 +292,17 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {"redact_link_tokens": {"()": "portal.log_filters.RedactLinkTokens"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # The loggers that name a request's path: a one-time link's token is replaced first.
+    # (Configuring a logger here drops its own handlers, so the development server's request
+    # lines go to the console handler.) No access log is configured for gunicorn.
+    "loggers": {
+        "django.request": {"filters": ["redact_link_tokens"]},
+        "django.security.csrf": {"filters": ["redact_link_tokens"]},
+        "django.server": {"filters": ["redact_link_tokens"], "handlers": ["console"], "propagate": False},
+    },
 }
 
 # --- Production mode ---------------------------------------------------------

@@ -115,7 +115,7 @@ def referral_body() -> dict[str, Any]:
             "phone": "555-0199",
             "postal_code": "80202",
         },
-        "triage": {"pain_duration_weeks": 8, **answers_with("leg_weakness")},
+        "triage": {"pain_duration_weeks": 8, "answers": answers_with("leg_weakness")},
         "requested_procedure": "epidural-steroid-injection",
         "clinical_question": "Radicular pain for 8 weeks despite PT; is an epidural injection appropriate?",
         "pain_score": 7,
