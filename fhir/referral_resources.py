@@ -28,8 +28,6 @@ PORTAL_USER_SYSTEM_PATH = "sid/portal-user"
 REFERRAL_SYSTEM_PATH = "sid/referral"
 PAIN_SCORE_EXTENSION_PATH = "StructureDefinition/pain-score"
 
-# The portal keeps the patient's sex as one of its own codes; FHIR speaks administrative-gender.
-_GENDER_BY_SEX = {"F": "female", "M": "male", "X": "other", "U": "unknown"}
 APPOINTMENT_STATUS: dict[str, str] = {Appointment.Status.NO_SHOW: "noshow"}
 SERVICE_REQUEST_STATUS: dict[str, str] = {
     Referral.Status.COMPLETED: "completed",
@@ -39,20 +37,18 @@ SERVICE_REQUEST_STATUS: dict[str, str] = {
 
 
 def fhir_gender(sex: str) -> str:
-    """The administrative-gender code of a stored sex (stored codes may already be FHIR's)."""
-    return _GENDER_BY_SEX.get(sex, sex)
+    """Patient.gender for a stored sex: the portal stores FHIR's administrative-gender codes."""
+    return Patient.Sex(sex).value
 
 
 def portal_sex(gender: str) -> str | None:
-    """The stored sex for an administrative-gender code; None when the code is not one."""
-    for sex in Patient.Sex.values:
-        if fhir_gender(sex) == gender:
-            return sex
-    return None
+    """The stored sex for Patient.gender; None when it is not an administrative-gender code."""
+    return gender if gender in Patient.Sex.values else None
 
 
 def instant(moment: datetime.datetime) -> str:
-    return timezone.localtime(moment, datetime.UTC).isoformat(timespec="milliseconds")
+    """A FHIR instant to the microsecond, so ``_lastUpdated=gt<it>`` never finds the same change again."""
+    return timezone.localtime(moment, datetime.UTC).isoformat(timespec="microseconds")
 
 
 def ref(resource_type: str, resource_id: Any, display: str = "") -> dict[str, Any]:

@@ -121,6 +121,9 @@ def test_polling_tasks_by_last_update_finds_only_referrals_that_changed_since(
 
     assert changed["total"] == 1
     assert changed["entry"][0]["resource"]["status"] == "accepted"
+    seen = changed["entry"][0]["resource"]["meta"]["lastUpdated"]
+    again = {"requester": "dr.adams", "_lastUpdated": f"gt{seen}"}
+    assert fhir_call(client, "GET", "/fhir/Task", token, **again)[1]["total"] == 0
 
 
 def test_appointments_of_a_service_request_show_their_status_including_no_show(
