@@ -205,3 +205,15 @@ def test_bad_input_is_a_4xx_operation_outcome_naming_the_element_and_nothing_is_
     assert status == expected_status
     assert outcome["issue"][0]["expression"] == [expression]
     assert Referral.objects.count() == 0 and Patient.objects.count() == 0
+
+
+def test_a_submission_needs_no_csrf_cookie_because_the_bearer_token_authorises_it(
+    near_practice: Practice,
+) -> None:
+    ehr = Client(enforce_csrf_checks=True)
+    UserFactory.create(username="dr.adams")
+
+    status, _answer = fhir_call(ehr, "POST", "/fhir/", clinician_token(ehr, "dr.adams"), referral_bundle())
+
+    assert status == 200
+    assert Referral.objects.count() == 1
