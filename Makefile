@@ -5,6 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Links in notices (and the demo's outcome link) point at the address `make run` serves.
+PORTAL_BASE_URL ?= http://$(HOST):$(PORT)
 
 .PHONY: run test lint typecheck pytest migrate seed worker beat clean check-python messages
 
@@ -30,15 +32,15 @@ migrate: $(VENV)/.installed
 	$(BIN)/python manage.py migrate --noinput
 
 seed: migrate
-	$(BIN)/python manage.py seed_demo
+	PORTAL_BASE_URL=$(PORTAL_BASE_URL) $(BIN)/python manage.py seed_demo
 
 # The periodic jobs (deadlines, undelivered referrals, reminders, digests, the notification
 # sweep) run beside the web server every minute, and stop with it.
 run: seed
-	@$(BIN)/python manage.py run_background_work --every 60 --quiet & jobs=$$!; \
+	@PORTAL_BASE_URL=$(PORTAL_BASE_URL) $(BIN)/python manage.py run_background_work --every 60 --quiet & jobs=$$!; \
 	trap 'kill $$jobs 2>/dev/null' EXIT INT TERM; \
 	echo "Periodic jobs running (process $$jobs); they stop with the server."; \
-	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py runserver $(HOST):$(PORT)
+	DEBUG=$${DEBUG:-true} PORTAL_BASE_URL=$(PORTAL_BASE_URL) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

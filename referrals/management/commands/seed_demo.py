@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.core import mail
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
+from django.test.utils import override_settings
 
 from directory.demo import seed_directory
 from referrals.demo import DEMO_COORDINATOR, seed_referrals
+from referrals.models import NotificationOutbox
 
 # Documented in the README; these accounts exist only in demo databases.
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105
@@ -54,6 +60,39 @@ def demo_logins_text(offices: list[tuple[str, str]]) -> str:
     return "\n".join(lines)
 
 
+@contextmanager
+def demo_notices_kept_off_the_console() -> Iterator[list[Any]]:
+    """Send the demo's notices (all to made-up addresses) into a list instead of the mail backend,
+    and keep the in-process task runner's line per notice out of the log; yields that list.
+
+    Only mail sent in this process is caught: with a broker, the workers send the demo's
+    notices through their own backend.
+    """
+    trace = logging.getLogger("celery.app.trace")
+    level, outbox = trace.level, getattr(mail, "outbox", None)
+    trace.setLevel(logging.WARNING)
+    try:
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+            mail.outbox = []
+            yield mail.outbox
+    finally:
+        trace.setLevel(level)
+        if outbox is None:
+            del mail.outbox
+        else:
+            mail.outbox = outbox
+
+
+def demo_notices_text(written: int, caught: int) -> str:
+    """The one line that stands for every notice the demo wrote."""
+    if caught:
+        return (
+            f"Demo notices: {caught} e-mails to the demo's made-up addresses, recorded as sent "
+            "in the notification outbox and not printed."
+        )
+    return f"Demo notices: {written} queued for the workers." if written else "Demo notices: none new."
+
+
 class Command(BaseCommand):
     help = "Load the demo directory and demo logins. Running it again adds nothing."
 
@@ -79,11 +118,14 @@ class Command(BaseCommand):
             f"Demo directory: {directory}. Demo logins created: {', '.join(logins) or 'none'}. "
             f"{elapsed:.1f}s."
         )
-        referrals = seed_referrals()
+        outbox_before = NotificationOutbox.objects.count()
+        with demo_notices_kept_off_the_console() as sent:
+            referrals = seed_referrals()
         self.stdout.write(
             f"Demo referrals created: {len(referrals.created)}; demo staff logins created: "
             f"{', '.join(referrals.staff_created) or 'none'}."
         )
+        self.stdout.write(demo_notices_text(NotificationOutbox.objects.count() - outbox_before, len(sent)))
         if referrals.outcome_link:
             self.stdout.write(f"Demo patient outcome link (works once): {referrals.outcome_link}")
         self.stdout.write(demo_logins_text(referrals.offices))
