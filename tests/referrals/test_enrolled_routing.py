@@ -49,7 +49,19 @@ practice_specs = st.builds(
     switches_off=st.booleans(),
 )
 steps = st.lists(
-    st.sampled_from(["submit", "decline", "time_out", "delivery_fails", "unenrol", "route_by_hand"]),
+    st.sampled_from(
+        [
+            "submit",
+            "decline",
+            "time_out",
+            "delivery_fails",
+            "unenrol",
+            "route_by_hand",
+            "switch_off",
+            "staff_leave",
+            "inbox_cleared",
+        ]
+    ),
     min_size=1,
     max_size=8,
 )
@@ -79,6 +91,26 @@ def receiving() -> set[int]:
     return set(Practice.objects.receiving_referrals().values_list("pk", flat=True))
 
 
+def switch_off(practice: Practice) -> None:
+    practice.accepting_referrals = False
+    practice.save()
+
+
+def staff_leave(practice: Practice) -> None:
+    for membership in practice.memberships.select_related("user"):
+        membership.user.is_active = False
+        membership.user.save()
+
+
+def clear_inbox(practice: Practice) -> None:
+    practice.referral_inbox_email = ""
+    practice.save()
+
+
+# A practice lapsing without anyone un-enrolling it: its pending referrals must move on all the same.
+LAPSES = {"switch_off": switch_off, "staff_leave": staff_leave, "inbox_cleared": clear_inbox}
+
+
 def play(step: str, *, submit: Any, coordinator: Any, practices: list[Practice]) -> None:
     """One thing that can happen to the latest referral (or the directory)."""
     latest = Referral.objects.order_by("-id").first()
@@ -86,6 +118,8 @@ def play(step: str, *, submit: Any, coordinator: Any, practices: list[Practice])
         submit()
     elif step == "unenrol":
         practice_withdraw(practice=practices[latest.pk % len(practices)], actor=coordinator)
+    elif step in LAPSES:
+        LAPSES[step](latest.practice or practices[latest.pk % len(practices)])
     elif latest.status != Referral.Status.PENDING:
         if step == "route_by_hand" and latest.status == Referral.Status.UNROUTABLE:
             try:
