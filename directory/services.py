@@ -6,7 +6,7 @@ from django.db import transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
-from directory.enrolment import enrolment_gaps
+from directory.enrolment import EndpointStatus, enrolment_gaps
 from directory.models import ListingReport, Practice, PracticeLocation, Provider
 
 
@@ -102,3 +102,10 @@ def practice_record_delivery(*, practice_id: int, delivered: bool) -> None:
     """Count a new-referral notice that failed (one more in a row) or got through (back to 0)."""
     failures = F("delivery_failures_in_a_row") + 1 if delivered is False else 0
     Practice.objects.filter(pk=practice_id).update(delivery_failures_in_a_row=failures)
+
+
+def practice_endpoint_mark_error(*, practice_id: int) -> None:
+    """Set the practice's active FHIR endpoint to ``error``: it no longer counts as a channel."""
+    Practice.objects.filter(pk=practice_id, fhir_endpoint_status=EndpointStatus.ACTIVE).update(
+        fhir_endpoint_status=EndpointStatus.ERROR, updated_at=timezone.now()
+    )

@@ -274,6 +274,9 @@ DIGEST_HOUR = env.int("DIGEST_HOUR", default=7)
 OUTCOME_LINK_DAYS = env.int("OUTCOME_LINK_DAYS", default=14)
 # Links in e-mails point here.
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
+# A practice's FHIR endpoint must answer a referral Bundle within this many seconds, or the
+# attempt counts as failed and is retried with the outbox's backoff (docs/fhir-referrals.md).
+FHIR_ENDPOINT_TIMEOUT_SECONDS = env.float("FHIR_ENDPOINT_TIMEOUT_SECONDS", default=10.0)
 
 # --- Directory ---------------------------------------------------------------
 # Taxonomy codes kept by the NPPES importer: Vascular & Interventional Radiology.

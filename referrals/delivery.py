@@ -1,7 +1,7 @@
 """A referral whose practice cannot be reached moves on, like a decline (docs/workflow.md).
 
-A practice hears of a new referral through its channel (the referral inbox address).
-When that notice fails for good, or is still undelivered after
+A practice hears of a new referral through its channels (the referral inbox address, its
+FHIR endpoint: ``referrals.channels``). When that notice fails for good, or is still undelivered after
 ``REFERRAL_DELIVERY_GRACE_MINUTES``, the referral moves to the next candidate with a
 ``delivery_failed`` event, and the practice counts one more failure in a row.
 """
@@ -12,11 +12,12 @@ import datetime
 
 from django.db import transaction
 
-from directory.services import practice_record_delivery
+from directory.services import practice_endpoint_mark_error, practice_record_delivery
 from referrals import selectors, services
 from referrals.models import NotificationOutbox, Referral, ReferralEvent
 
 UNDELIVERED_COMMENT = "The practice's referral inbox could not be reached."
+UNDELIVERED_TO_ENDPOINT = "The practice's FHIR endpoint could not be reached."
 GAVE_UP = "Not delivered within the grace period; the referral moved on."
 
 
@@ -35,14 +36,25 @@ def referral_move_on_undelivered(*, referral_id: int, now: datetime.datetime | N
         return False
     assert referral.practice_id is not None  # a pending referral is always with a practice
     practice_id = referral.practice_id
+    notices = NotificationOutbox.objects.filter(referral=referral, practice_id=practice_id)
+    endpoint_failed = (
+        notices.filter(channel=NotificationOutbox.Channel.FHIR)
+        .exclude(status=NotificationOutbox.Status.SENT)
+        .exists()
+    )
     # A notice still being retried is news of a referral the practice no longer holds.
-    NotificationOutbox.objects.filter(
-        referral=referral, practice_id=practice_id, status=NotificationOutbox.Status.PENDING
-    ).update(status=NotificationOutbox.Status.FAILED, next_attempt_at=None, last_error=GAVE_UP)
+    notices.filter(status=NotificationOutbox.Status.PENDING).update(
+        status=NotificationOutbox.Status.FAILED, next_attempt_at=None, last_error=GAVE_UP
+    )
     services.referral_move_on(
-        referral=referral, kind=ReferralEvent.Kind.DELIVERY_FAILED, actor=None, comment=UNDELIVERED_COMMENT
+        referral=referral,
+        kind=ReferralEvent.Kind.DELIVERY_FAILED,
+        actor=None,
+        comment=UNDELIVERED_TO_ENDPOINT if endpoint_failed else UNDELIVERED_COMMENT,
     )
     practice_record_delivery(practice_id=practice_id, delivered=False)
+    if endpoint_failed:
+        practice_endpoint_mark_error(practice_id=practice_id)
     return True
 
 

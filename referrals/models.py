@@ -341,7 +341,13 @@ class NotificationOutbox(models.Model):
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed"
 
+    class Channel(models.TextChoices):
+        EMAIL = "email", "E-mail"
+        FHIR = "fhir", "FHIR endpoint"
+
     recipient_kind = models.CharField(max_length=16, choices=RecipientKind.choices)
+    # The e-mail address, or the FHIR base URL the row is POSTed to (referrals/channels.py).
+    channel = models.CharField(max_length=8, choices=Channel.choices, default=Channel.EMAIL)
     recipient_address = models.CharField(max_length=254, blank=True)
     event_kind = models.CharField(max_length=24, choices=ReferralEvent.Kind.choices)
     referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="notifications")

@@ -31,7 +31,8 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from directory.services import practice_record_delivery
+from directory.services import practice_endpoint_mark_error, practice_record_delivery
+from referrals import channels
 from referrals.local_time import at_practice
 from referrals.models import NotificationOutbox, Referral, ReferralEvent
 from referrals.patient_notices import patient_notice
@@ -238,7 +239,13 @@ def _record_sent(row: NotificationOutbox) -> None:
 
 
 def _after_permanent_failure(row: NotificationOutbox) -> None:
-    """A practice that never heard of its new referral: the referral moves on now, not later."""
+    """A practice that never heard of its new referral: the referral moves on now, not later.
+
+    A FHIR endpoint that failed for good is set to ``error``, so routing skips it until the
+    practice fixes it and sets it back to ``active``.
+    """
+    if row.channel == Outbox.Channel.FHIR and row.practice_id is not None:
+        practice_endpoint_mark_error(practice_id=row.practice_id)
     if row.recipient_kind == Outbox.RecipientKind.PRACTICE and row.event_kind in DELIVERY_EVENT_KINDS:
         from referrals.delivery import referral_move_on_undelivered
 
@@ -311,24 +318,34 @@ def _mark_sending(row: NotificationOutbox) -> bool:
     return True
 
 
-def _send_claimed(row: NotificationOutbox, mail_connection: Any = None) -> bool:
-    """Send a row this worker holds the lease on; True when the mail server took it."""
-    if not row.recipient_address:
-        _with_reconnect(lambda: _give_up(row, "No e-mail address on file for this recipient."))
-        return False
-    if not _mark_sending(row):
-        return False
+def _send_email(row: NotificationOutbox, mail_connection: Any) -> None:
     email = _with_reconnect(lambda: notification_email(row))
-    message = EmailMessage(
+    EmailMessage(
         subject=email.subject,
         body=email.body,
         to=[row.recipient_address],
         connection=mail_connection,
         headers={"Message-ID": message_id(row)},
-    )
+    ).send()
+
+
+def _send_claimed(row: NotificationOutbox, mail_connection: Any = None) -> bool:
+    """Send a row this worker holds the lease on; True when the receiver took it."""
+    if not row.recipient_address:
+        _with_reconnect(lambda: _give_up(row, "No e-mail address on file for this recipient."))
+        return False
+    if not _mark_sending(row):
+        return False
     try:
-        message.send()
-    except Exception as error:  # any failure of the mail server is retried later, with backoff
+        if row.channel == Outbox.Channel.EMAIL:
+            _send_email(row, mail_connection)
+        else:
+            channels.sender_for(row.channel)(row)
+    except channels.PermanentFailure as error:
+        refusal = f"Refused for good: {error}"[:1000]
+        _with_reconnect(lambda: _give_up(row, refusal))
+        return False
+    except Exception as error:  # any other failure of the receiver is retried later, with backoff
         failure = error
         _with_reconnect(lambda: _record_failure(row, failure))
         return False

@@ -26,16 +26,17 @@ def _notification_payload(referral: Referral, event: ReferralEvent) -> dict[str,
     }
 
 
-def _practice_addresses(practice: Practice) -> list[str]:
-    """Where a practice hears of its referrals: its monitored referral inbox.
+def _practice_channels(practice: Practice) -> list[tuple[str, str]]:
+    """(channel, address) for each way a practice hears of its referrals (docs/workflow.md).
 
-    A practice reached through its FHIR endpoint alone gets no e-mail; one with neither
-    channel still gets a row without an address, so delivery flags it as failed.
+    Its monitored referral inbox, and its FHIR endpoint while that is active. A practice with
+    neither still gets an e-mail row without an address, so delivery flags it as failed.
     """
-    if practice.referral_inbox_email:
-        return [practice.referral_inbox_email]
-    fhir_only = practice.fhir_base_url and practice.fhir_endpoint_status == EndpointStatus.ACTIVE
-    return [] if fhir_only else [""]
+    Channel = NotificationOutbox.Channel
+    rows = [(Channel.EMAIL.value, practice.referral_inbox_email)] if practice.referral_inbox_email else []
+    if practice.fhir_base_url and practice.fhir_endpoint_status == EndpointStatus.ACTIVE:
+        return [*rows, (Channel.FHIR.value, practice.fhir_base_url)]
+    return rows or [(Channel.EMAIL.value, "")]
 
 
 # Who must hear about each kind of event: the practice it concerns, the referrer, the coordinators.
@@ -44,18 +45,22 @@ _CLINICIAN_EVENTS = set(EventKind) - {EventKind.SUBMITTED, EventKind.ROUTED, Eve
 _COORDINATOR_EVENTS = {EventKind.UNROUTABLE, EventKind.DELIVERY_FAILED}
 
 
-def _recipients(referral: Referral, event: ReferralEvent) -> list[tuple[str, str, Practice | None]]:
-    """(recipient kind, address, practice) for each notification ``event`` calls for."""
+def _recipients(referral: Referral, event: ReferralEvent) -> list[tuple[str, str, str, Practice | None]]:
+    """(recipient kind, channel, address, practice) for each notification ``event`` calls for."""
     kinds = NotificationOutbox.RecipientKind
-    rows: list[tuple[str, str, Practice | None]] = []
+    email = NotificationOutbox.Channel.EMAIL.value
+    rows: list[tuple[str, str, str, Practice | None]] = []
     if event.kind in _CLINICIAN_EVENTS:
-        rows.append((kinds.CLINICIAN, referral.clinician.email, None))
+        rows.append((kinds.CLINICIAN, email, referral.clinician.email, None))
     if event.kind in _PRACTICE_EVENTS and event.practice is not None:
-        rows += [(kinds.PRACTICE, a, event.practice) for a in _practice_addresses(event.practice)]
+        rows += [
+            (kinds.PRACTICE, channel, address, event.practice)
+            for channel, address in _practice_channels(event.practice)
+        ]
     if event.kind == EventKind.SCHEDULED and referral.patient.email:
-        rows.append((kinds.PATIENT, referral.patient.email, None))
+        rows.append((kinds.PATIENT, email, referral.patient.email, None))
     if event.kind in _COORDINATOR_EVENTS:
-        rows.append((kinds.COORDINATOR, settings.REFERRAL_COORDINATOR_EMAIL, None))
+        rows.append((kinds.COORDINATOR, email, settings.REFERRAL_COORDINATOR_EMAIL, None))
     return rows
 
 
@@ -65,13 +70,14 @@ def queue_notifications(referral: Referral, event: ReferralEvent) -> None:
     created = NotificationOutbox.objects.bulk_create(
         NotificationOutbox(
             recipient_kind=kind,
+            channel=channel,
             recipient_address=address,
             event_kind=event.kind,
             referral=referral,
             practice=practice,
             payload=payload,
         )
-        for kind, address, practice in _recipients(referral, event)
+        for kind, channel, address, practice in _recipients(referral, event)
     )
     notifications.deliver_after_commit([row.pk for row in created])
 
