@@ -27,7 +27,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from fhir import referral_resources
 from fhir.catalog import canonical
 from fhir.outcomes import FHIR_JSON
-from referrals.channels import PermanentFailure
+from referrals.channels import PermanentFailure, Withdrawn
 from referrals.models import NotificationOutbox, Referral, ReferralEvent
 
 RETRYABLE_STATUSES = {408, 429}
@@ -152,6 +152,12 @@ def referral_bundle(referral: Referral, *, cancelled: bool = False) -> dict[str,
 
 
 def referral_deliver(row: NotificationOutbox) -> None:
-    """The outbox's sender for the FHIR channel: the row's referral, POSTed to its endpoint."""
+    """The outbox's sender for the FHIR channel: the row's referral, POSTed to its endpoint.
+
+    A referral that left the practice before its Bundle went out is not sent: the Task
+    would name the practice it is with now, which is not this practice's business.
+    """
+    if row.referral.practice_id != row.practice_id:
+        raise Withdrawn("the referral left this practice before its Bundle went out.")
     cancelled = row.event_kind == ReferralEvent.Kind.CANCELLED
     bundle_post(base_url=row.recipient_address, bundle=referral_bundle(row.referral, cancelled=cancelled))

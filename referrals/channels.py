@@ -6,7 +6,7 @@ so this app never imports the adapters that speak those protocols.
 
 A sender returns when the receiver took the message. Any exception is a failed attempt,
 retried with the outbox's backoff; ``PermanentFailure`` says the receiver refused for good,
-so the row fails at once and the referral moves on.
+so the row fails at once and the referral moves on; ``Withdrawn`` closes the row unsent.
 """
 
 from __future__ import annotations
@@ -20,6 +20,13 @@ if TYPE_CHECKING:
 
 class PermanentFailure(Exception):
     """The receiver refused the message for good: sending it again cannot help."""
+
+
+class Withdrawn(Exception):
+    """The message is no longer news (the referral left the practice before it went out).
+
+    The row is closed unsent; it is no failure of the receiver's.
+    """
 
 
 Sender = Callable[["NotificationOutbox"], None]

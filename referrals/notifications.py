@@ -282,6 +282,12 @@ def _give_up(row: NotificationOutbox, reason: str) -> None:
     _after_permanent_failure(row)
 
 
+def _close_unsent(row: NotificationOutbox, reason: str) -> None:
+    Outbox.objects.filter(pk=row.pk).update(
+        status=Outbox.Status.FAILED, next_attempt_at=None, last_error=reason
+    )
+
+
 def _load(ids: Iterable[int]) -> list[NotificationOutbox]:
     return list(
         Outbox.objects.select_related("referral").filter(pk__in=list(ids)).order_by("created_at", "id")
@@ -344,6 +350,10 @@ def _send_claimed(row: NotificationOutbox, mail_connection: Any = None) -> bool:
     except channels.PermanentFailure as error:
         refusal = f"Refused for good: {error}"[:1000]
         _with_reconnect(lambda: _give_up(row, refusal))
+        return False
+    except channels.Withdrawn as error:
+        note = f"Not sent: {error}"[:1000]
+        _with_reconnect(lambda: _close_unsent(row, note))
         return False
     except Exception as error:  # any other failure of the receiver is retried later, with backoff
         failure = error

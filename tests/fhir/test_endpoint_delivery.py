@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from django.test import override_settings
+from django.utils import timezone
 from pytest_httpserver import HTTPServer
 
 from directory.enrolment import EndpointStatus
@@ -231,3 +232,23 @@ def test_a_practice_whose_endpoint_is_off_and_has_no_inbox_gets_no_referral(
     referral = submit()
     assert referral.practice == inbox_practice
     assert endpoint.received == []
+
+
+def test_a_bundle_still_waiting_when_the_referral_moved_on_is_never_sent_to_the_practice_it_left(
+    submit: Any, endpoint: PracticeEndpoint, ehr_practice: Practice, inbox_practice: Practice
+) -> None:
+    endpoint.failures = [503]
+    referral = submit()
+    row = bundle_row(referral, ehr_practice)
+    attempt(row)  # the endpoint is busy: to be retried
+    referral.acceptance_deadline = timezone.now() - datetime.timedelta(minutes=1)
+    referral.save(update_fields=["acceptance_deadline"])
+    assert services.referral_time_out(referral=referral)
+    assert referral.practice == inbox_practice
+
+    attempt(row)
+    assert len(endpoint.received) == 1  # only the first, refused, attempt
+    closed = bundle_row(referral, ehr_practice)
+    assert closed.status == Outbox.Status.FAILED and "left this practice" in closed.last_error
+    ehr_practice.refresh_from_db()
+    assert ehr_practice.fhir_endpoint_status == EndpointStatus.ACTIVE
