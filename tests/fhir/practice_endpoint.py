@@ -17,7 +17,12 @@ from typing import Any
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
+from directory.enrolment import EndpointStatus
+from directory.models import Practice
+from directory.services import practice_enrol
 from tests.fhir.conftest import FHIR_JSON, validated
+from tests.referrals.conftest import practice_km_north
+from tests.referrals.factories import StaffFactory
 
 PATH = "/fhir"
 
@@ -81,3 +86,12 @@ def practice_endpoint(server: HTTPServer) -> PracticeEndpoint:
     endpoint = PracticeEndpoint(server)
     server.expect_request(PATH, method="POST").respond_with_handler(endpoint.answer)
     return endpoint
+
+
+def fhir_practice(km: float, base_url: str, *, name: str = "Front Range IR") -> Practice:
+    """A practice ``km`` north of the patients, reached through its FHIR endpoint alone, enrolled."""
+    practice = practice_km_north(
+        km, enrol=False, name=name, fhir_base_url=base_url, fhir_endpoint_status=EndpointStatus.ACTIVE
+    )
+    StaffFactory.create(practice=practice)
+    return practice_enrol(practice=practice)

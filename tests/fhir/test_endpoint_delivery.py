@@ -19,12 +19,11 @@ from pytest_httpserver import HTTPServer
 
 from directory.enrolment import EndpointStatus
 from directory.models import Practice
-from directory.services import practice_enrol
 from referrals import delivery, services, tasks
 from referrals.models import NotificationOutbox, Referral
-from tests.fhir.practice_endpoint import PracticeEndpoint, practice_endpoint
+from tests.fhir.practice_endpoint import PracticeEndpoint, fhir_practice, practice_endpoint
 from tests.referrals.conftest import practice_km_north, referral_request
-from tests.referrals.factories import StaffFactory, UserFactory
+from tests.referrals.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -51,15 +50,6 @@ def submit(clinician: Any) -> Callable[[], Referral]:
 @pytest.fixture
 def endpoint(httpserver: HTTPServer) -> PracticeEndpoint:
     return practice_endpoint(httpserver)
-
-
-def fhir_practice(km: float, base_url: str, *, name: str = "Front Range IR") -> Practice:
-    """A practice reached through its FHIR endpoint alone (no referral inbox), enrolled."""
-    practice = practice_km_north(
-        km, enrol=False, name=name, fhir_base_url=base_url, fhir_endpoint_status=EndpointStatus.ACTIVE
-    )
-    StaffFactory.create(practice=practice)
-    return practice_enrol(practice=practice)
 
 
 @pytest.fixture
