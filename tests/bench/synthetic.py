@@ -31,6 +31,7 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from directory.geo import lat_band, unit_vector
 from directory.models import Condition, Language, Practice, PracticeLocation, Procedure, Provider
 from directory.places import ZipPlace, all_zip_places
+from directory.time_zones import zone_for_address
 
 # About 0.01 degrees (~1 km): spreads an area's offices around its ZIP centroid.
 JITTER_DEGREES = 0.01
@@ -187,6 +188,7 @@ def populate_directory(*, locations: int, seed: int = 0, using: str = "default")
                     place.state,
                     zip_code,
                     f"555-{rng.randint(0, 9999):04d}",
+                    zone_for_address(zip_code, place.state),
                     *_located(
                         place.lat + rng.uniform(-JITTER_DEGREES, JITTER_DEGREES),
                         place.lng + rng.uniform(-JITTER_DEGREES, JITTER_DEGREES),
