@@ -17,7 +17,7 @@ from fhir import referral_filters, referral_resources
 from fhir.filters import SearchParameters
 from fhir.registry import Render, ResourceType
 from referrals.models import Appointment, Referral
-from referrals.selectors import referrals_visible_to
+from referrals.selectors import referrals_in_scope
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,7 @@ class ExchangeType:
 def referrals_for(user: Any) -> QuerySet[Referral]:
     """The referrals ``user`` may see, with what their resources show, most recently changed first."""
     return (
-        referrals_visible_to(user)
+        referrals_in_scope(user)
         .select_related("clinician", "practice", "patient", "assessment")
         .annotate(last_updated=F("updated_at"))
         .order_by("-updated_at", "-id")
@@ -47,7 +47,7 @@ def referrals_for(user: Any) -> QuerySet[Referral]:
 
 def appointments_for(user: Any) -> QuerySet[Appointment]:
     return (
-        Appointment.objects.filter(referral__in=referrals_visible_to(user).values("pk"))
+        Appointment.objects.filter(referral__in=referrals_in_scope(user).values("pk"))
         .select_related("referral", "provider")
         .annotate(last_updated=F("updated_at"))
         .order_by("starts_at", "id")

@@ -67,14 +67,19 @@ def referrals_for_practice_staff(user: Any) -> QuerySet[Referral]:
 
 def referrals_visible_to(user: Any) -> QuerySet[Referral]:
     """What ``user`` may see: what they referred plus what is with their practice; all for a superuser."""
+    return _listed(referrals_in_scope(user))
+
+
+def referrals_in_scope(user: Any) -> QuerySet[Referral]:
+    """``referrals_visible_to`` as bare rows, without the list's joins and next-appointment columns."""
     if not user.is_authenticated or not user.is_active:
         return Referral.objects.none()
     if user.is_superuser:
-        return _listed(Referral.objects.all())
+        return Referral.objects.all()
     mine = Q(clinician_id=user.pk) | Q(practice_id__in=practice_ids_for_user(user))
     if user.has_perm("referrals.route_referral_by_hand"):
         mine |= needs_coordinator()
-    return _listed(Referral.objects.filter(mine))
+    return Referral.objects.filter(mine)
 
 
 def referral_get_for_user(*, user: Any, public_id: uuid.UUID | str) -> Referral:
