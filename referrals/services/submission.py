@@ -122,9 +122,12 @@ def _take_turn(clinician: Any) -> None:
 
     A retry racing the first submission waits here, then finds the first referral by its key,
     instead of losing the INSERT to the unique key: PostgreSQL logs a failing statement with
-    its values, and those hold the clinical question and imaging summary.
+    its values, and those hold the clinical question and imaging summary. A no-key lock: rows
+    that name the clinician (their audit entries, checked at commit) are never kept waiting,
+    so an audited read by the same clinician cannot deadlock with their submission.
     """
-    list(get_user_model().objects.select_for_update().filter(pk=clinician.pk).values_list("pk", flat=True))
+    users = get_user_model().objects.select_for_update(no_key=True)
+    list(users.filter(pk=clinician.pk).values_list("pk", flat=True))
 
 
 @transaction.atomic

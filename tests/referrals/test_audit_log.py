@@ -208,3 +208,30 @@ def test_writers_appending_at_once_never_fork_the_chain() -> None:
     assert results == [None] * 6
     assert verify() == "The audit log is intact: 90 entries, every link checked.\n"
     assert AuditLogEntry.objects.values("chain_hash").distinct().count() == 90
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_a_clinician_reading_while_submitting_never_deadlocks_on_the_audit_log(
+    clinician: Any, near_staff: Any
+) -> None:
+    """A submission locks the clinician's row, then appends to the log; a read by the same
+    clinician appends first and checks its actor key at commit. Neither may wait on the other."""
+    from referrals import services
+    from tests.referrals.conftest import referral_request
+    from tests.referrals.test_concurrency import race
+
+    earlier = services.referral_submit(clinician=clinician, **referral_request()).referral
+
+    def submit() -> Any:
+        with transaction.atomic():
+            referral = services.referral_submit(clinician=clinician, **referral_request()).referral
+            return audit_record(actor=clinician, action="create", obj=referral)
+
+    def read() -> Any:
+        return audit_record(actor=clinician, action="read", obj=earlier)
+
+    for _ in range(5):
+        results = race(submit, read)
+        assert all(isinstance(result, AuditLogEntry) for result in results), results
+    assert verify() == "The audit log is intact: 10 entries, every link checked.\n"
