@@ -137,10 +137,13 @@ def _play(story: str, referral: Referral, staff: Any, clinician: Any, slot: date
     if story == "accepted":
         return
     kind = Appointment.Kind.CONSULT if story == "scheduled" else Appointment.Kind.PROCEDURE
-    visit = services.appointment_schedule(referral=referral, user=staff, kind=kind, starts_at=slot)
     if story == "scheduled":
+        services.appointment_schedule(referral=referral, user=staff, kind=kind, starts_at=slot)
         return
-    services.appointment_record_visit(appointment=visit, user=staff, status="fulfilled", pain_score=3)
+    # The procedure was weeks ago: booked and recorded at once, as an office records a visit that happened.
+    services.appointment_schedule(
+        referral=referral, user=staff, kind=kind, starts_at=slot, outcome="fulfilled", pain_score=3
+    )
     if story == "completed":
         services.referral_complete(
             referral=referral,

@@ -48,9 +48,13 @@ def _submitted_at(rng: random.Random) -> datetime.datetime:
 def _visit(
     referral: Referral, staff: Any, kind: str, when: datetime.datetime, status: str, pain: int | None
 ) -> None:
-    visit = services.appointment_schedule(referral=referral, user=staff, kind=kind, starts_at=when)
-    if when < timezone.now():
-        services.appointment_record_visit(appointment=visit, user=staff, status=status, pain_score=pain)
+    if when >= timezone.now():
+        services.appointment_schedule(referral=referral, user=staff, kind=kind, starts_at=when)
+        return
+    # A visit gone by is booked and recorded at once, with how it went.
+    services.appointment_schedule(
+        referral=referral, user=staff, kind=kind, starts_at=when, outcome=status, pain_score=pain
+    )
 
 
 def _treat(

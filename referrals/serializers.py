@@ -342,6 +342,17 @@ class ScheduleSerializer(RejectUnknownKeysMixin, serializers.Serializer):
     location = serializers.PrimaryKeyRelatedField(
         queryset=PracticeLocation.objects.all(), required=False, allow_null=True, default=None
     )
+    outcome = serializers.ChoiceField(
+        choices=VISIT_OUTCOME_CHOICES,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=(
+            "Only for a visit that already happened: how it went. A starts_at in the past is "
+            "refused without it, and one still to come is refused with it."
+        ),
+    )
+    pain_score = pain_score_field(required=False, allow_null=True, default=None)
 
 
 class RecordVisitSerializer(RejectUnknownKeysMixin, serializers.Serializer):

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from directory.models import Practice, PracticeLocation, Procedure, Provider
 from referrals.access import Action
-from referrals.local_time import visit_time
+from referrals.local_time import visit_time, visit_zone
 from referrals.models import Appointment, FollowUp, Referral, ReferralEvent
 from referrals.services.checks import authorize, locked, validate_pain_score
 from referrals.services.errors import InvalidInput, InvalidTransition, SlotTaken
@@ -41,6 +41,43 @@ def _open_follow_up(referral: Referral, kind: str) -> FollowUp | None:
     return None
 
 
+# What a visit that already happened is recorded as, when it is booked after the fact.
+VISIT_OUTCOMES = (Appointment.Status.ARRIVED, Appointment.Status.FULFILLED, Appointment.Status.NO_SHOW)
+
+
+def _check_booking_time(starts_at: datetime.datetime, outcome: str | None, pain_score: int | None) -> None:
+    """A time gone by is only a visit recorded with how it went; one still to come has no outcome yet."""
+    now = timezone.now()
+    if outcome is None:
+        if starts_at <= now:
+            raise InvalidInput(
+                {
+                    "starts_at": [
+                        "That time has passed. Book a time still to come, or record the visit "
+                        "that happened with its outcome (arrived, fulfilled or no-show)."
+                    ]
+                }
+            )
+        if pain_score is not None:
+            raise InvalidInput({"pain_score": ["Record a pain score with the visit's outcome."]})
+        return
+    if outcome not in VISIT_OUTCOMES:
+        raise InvalidInput({"outcome": [f"Choose one of {', '.join(VISIT_OUTCOMES)}."]})
+    if starts_at > now:
+        raise InvalidInput(
+            {"outcome": ["A visit still to come has no outcome yet: book it, then record how it went."]}
+        )
+
+
+def _create_visit(referral: Referral, practice: Practice, **fields: Any) -> Appointment:
+    """The visit row; ``SlotTaken`` when the provider or the practice already holds that time."""
+    try:
+        with transaction.atomic():
+            return Appointment.objects.create(referral=referral, practice=practice, **fields)
+    except IntegrityError as error:
+        raise SlotTaken("That time is already booked; choose another slot.") from error
+
+
 @transaction.atomic
 def appointment_schedule(
     *,
@@ -50,30 +87,31 @@ def appointment_schedule(
     starts_at: datetime.datetime,
     provider: Provider | None = None,
     location: PracticeLocation | None = None,
+    outcome: str | None = None,
+    pain_score: int | None = None,
 ) -> Appointment:
     """Book a visit at the referral's practice; raises ``SlotTaken`` if the slot is held.
 
-    The first booking moves an accepted referral to ``scheduled``; a follow-up booking
-    covers the earliest open follow-up of its kind.
+    A time gone by is refused unless ``outcome`` records how that visit went (arrived,
+    fulfilled or no-show, with ``pain_score`` if taken): it is then booked and recorded at
+    once. The first booking moves an accepted referral to ``scheduled``; a follow-up
+    booking covers the earliest open follow-up of its kind.
     """
     if kind not in Appointment.Kind.values:
         raise InvalidInput({"kind": [f"Choose one of {', '.join(Appointment.Kind.values)}."]})
+    _check_booking_time(starts_at, outcome, pain_score)
     referral = locked(referral)
     authorize(Action.SCHEDULE, user=user, referral=referral)
     assert referral.practice is not None  # every schedulable status has a practice
     _check_belongs_to_practice(referral.practice, provider=provider, location=location)
-    try:
-        with transaction.atomic():
-            appointment = Appointment.objects.create(
-                referral=referral,
-                kind=kind,
-                practice=referral.practice,
-                provider=provider,
-                location=location or referral.practice_location,
-                starts_at=starts_at,
-            )
-    except IntegrityError as error:
-        raise SlotTaken("That time is already booked; choose another slot.") from error
+    appointment = _create_visit(
+        referral,
+        referral.practice,
+        kind=kind,
+        provider=provider,
+        location=location or referral.practice_location,
+        starts_at=starts_at,
+    )
     follow_up = _open_follow_up(referral, kind)
     if follow_up is not None:
         follow_up.appointment = appointment
@@ -90,7 +128,9 @@ def appointment_schedule(
         practice=referral.practice,
         comment=f"{appointment.get_kind_display()} on {visit_time(appointment)}",
     )
-    return appointment
+    if outcome is None:
+        return appointment
+    return appointment_record_visit(appointment=appointment, user=user, status=outcome, pain_score=pain_score)
 
 
 _VISIT_MOVES = {
@@ -137,7 +177,7 @@ def appointment_record_visit(
         appointment.procedure_performed = procedure_performed or referral.requested_procedure
         FollowUp.objects.bulk_create(
             FollowUp(referral=referral, source_appointment=appointment, due_on=due_on)
-            for due_on in follow_up_dates(timezone.localtime(appointment.starts_at).date())
+            for due_on in follow_up_dates(appointment.starts_at.astimezone(visit_zone(appointment)).date())
         )
     appointment.save(update_fields=["status", "pain_score", "procedure_performed", "updated_at"])
     from_status = referral.status
