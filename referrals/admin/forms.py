@@ -120,8 +120,9 @@ class AppointmentInlineForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         name_the_zone(self.fields["starts_at"])
         if self.instance.pk is None:
-            for name in VISIT_FIELDS:
-                self.fields[name].disabled = True
+            # A new row is booked; a time gone by needs how that visit went (the service says so).
+            self.fields["status"].help_text = "For a visit that already happened: how it went."
+            self.fields["status"].required = False
             return
         for name in BOOKING_FIELDS:
             self.fields[name].disabled = True

@@ -19,6 +19,7 @@ from referrals.admin.actions import ReferralActionsMixin
 from referrals.admin.display import URGENCY_RANK, error_text, short_id, urgency_label
 from referrals.admin.forms import AppointmentInlineForm
 from referrals.admin.inlines import AppointmentInline, FollowUpInline, ReferralEventInline
+from referrals.admin.page_actions import ReferralPageActionsMixin
 from referrals.admin.patient_outcomes import PatientReportedOutcomeInline
 from referrals.admin.scoping import ALL_PRACTICES, OfficeScopedAdmin, practice_ids_for
 from referrals.audit import audit_record, audit_record_many
@@ -28,6 +29,7 @@ from triage.rules import Disposition
 
 Action = AuditLogEntry.Action
 ROUTE_BY_HAND_PERMISSION = "referrals.route_referral_by_hand"
+BOOKED = Appointment.Status.BOOKED
 
 
 class UrgencyFilter(admin.SimpleListFilter):
@@ -87,7 +89,7 @@ CLINICAL_FIELDS = (
 
 
 @admin.register(Referral)
-class ReferralAdmin(ReferralActionsMixin, OfficeScopedAdmin):
+class ReferralAdmin(ReferralPageActionsMixin, ReferralActionsMixin, OfficeScopedAdmin):
     """An office's referral inbox: urgency, status, deadlines and the next visit at a glance."""
 
     practice_path = "practice"
@@ -234,7 +236,11 @@ class ReferralAdmin(ReferralActionsMixin, OfficeScopedAdmin):
     ) -> HttpResponse:
         """The referral's page; what a POST changes commits only together with its audit entry."""
         referral = self.get_object(request, object_id)
-        extra = {**(extra_context or {}), "title": f"Referral {short_id(referral)}"}
+        extra = {
+            **(extra_context or {}),
+            "title": f"Referral {short_id(referral)}",
+            "page_actions": self.page_actions(request, referral),
+        }
         # Every time on the page is shown and taken in the practice's zone; the page is
         # rendered here, while that zone is the current one.
         with transaction.atomic(), timezone.override(referral_zone(referral)):
@@ -281,6 +287,10 @@ class ReferralAdmin(ReferralActionsMixin, OfficeScopedAdmin):
                 starts_at=data["starts_at"],
                 provider=data.get("provider"),
                 location=data.get("location"),
+                outcome=None
+                if data.get("status") in (None, "", Appointment.Status.BOOKED)
+                else data["status"],
+                pain_score=data.get("pain_score"),
             )
             return
         if "status" not in row.changed_data:
