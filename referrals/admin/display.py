@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Case, IntegerField, Value, When
+from django.utils.html import format_html
 
 from referrals import services
 from referrals.models import Referral
@@ -24,7 +25,36 @@ def short_id(referral: Referral) -> str:
     return str(referral.public_id).split("-")[0]
 
 
+# A red flag as the office reads it; the screening stores the flag's key.
+FLAG_WORDS = {
+    "recent_trauma": "Recent injury or fall",
+    "cancer_history": "History of cancer",
+    "osteoporosis": "Osteoporosis",
+    "iv_drug_use": "Injected drug use",
+    "immunosuppressant_use": "Takes immune-suppressing medicine",
+    "bone_thinning_medication": "Takes bone-thinning medicine (e.g. steroids)",
+    "unexplained_weight_loss": "Weight loss without a reason",
+    "fever": "Fever",
+    "leg_weakness": "Leg weakness",
+    "leg_numbness_tingling": "Numbness or tingling in the legs",
+    "leg_spasms_stiffness": "Leg spasms or stiffness",
+    "bladder_bowel_difficulty": "Bladder or bowel trouble",
+    "saddle_numbness": "Saddle numbness",
+    "weakness_getting_worse": "Leg weakness getting worse",
+    "age_70_or_older": "Aged 70 or older",
+}
+# On a referral the screening's "self-care" result means no red flag was found: a GP asks for
+# an IR procedure, not for self-care.
+NO_RED_FLAGS = "No red flags"
+
+
+def flag_words(flag: str) -> str:
+    return FLAG_WORDS.get(flag, flag.replace("_", " ").capitalize())
+
+
 def urgency_label(disposition: str) -> str:
+    if disposition == Disposition.SELF_CARE:
+        return NO_RED_FLAGS
     try:
         return Disposition(disposition).label
     except ValueError:
@@ -39,3 +69,12 @@ def error_text(error: services.ReferralError) -> str:
             parts += [str(v) for v in (value if isinstance(value, list) else [value])]
         return " ".join(parts)
     return str(error)
+
+
+def follow_up_state(*, overdue: bool, booked: bool) -> str:
+    """A follow-up's state in words, overdue in the colour that means it (office-admin.css)."""
+    if overdue:
+        return format_html('<strong class="follow-up-overdue">Overdue</strong>')
+    if booked:
+        return format_html('<span class="follow-up-booked">Booked</span>')
+    return "Due"

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from referrals import selectors
-from referrals.admin.display import short_id
+from referrals.admin.display import follow_up_state, short_id
 from referrals.admin.readonly import ReadOnlyAdminMixin
 from referrals.admin.scoping import OfficeScopedAdmin
 from referrals.models import FollowUp
@@ -49,9 +49,11 @@ class FollowUpDueAdmin(ReadOnlyAdminMixin, OfficeScopedAdmin):
     def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
         return super().changelist_view(request, {**(extra_context or {}), "title": "Follow-ups due"})
 
-    @admin.display(boolean=True, description="overdue", ordering="overdue")
-    def is_overdue(self, follow_up: Any) -> bool:
-        return bool(follow_up.overdue)
+    @admin.display(description="overdue", ordering="overdue")
+    def is_overdue(self, follow_up: Any) -> str:
+        return follow_up_state(
+            overdue=bool(follow_up.overdue), booked=bool(getattr(follow_up, "covered", False))
+        )
 
     @admin.display(description="patient")
     def patient(self, follow_up: FollowUp) -> str:

@@ -10,6 +10,7 @@ from django.http import HttpRequest
 
 from directory.time_zones import format_day
 from referrals.access import ANOTHER_PRACTICE
+from referrals.admin.display import follow_up_state
 from referrals.admin.forms import AppointmentInlineForm
 from referrals.admin.readonly import ReadOnlyAdminMixin
 from referrals.admin.scoping import OfficeScopedInline, practice_ids_for
@@ -117,6 +118,6 @@ class FollowUpInline(ReadOnlyAdminMixin, admin.TabularInline):
     def due(self, follow_up: FollowUp) -> str:
         return format_day(follow_up.due_on)
 
-    @admin.display(boolean=True)
-    def overdue(self, follow_up: FollowUp) -> bool:
-        return follow_up.is_overdue
+    @admin.display(description="state")
+    def overdue(self, follow_up: FollowUp) -> str:
+        return follow_up_state(overdue=follow_up.is_overdue, booked=follow_up.is_covered)

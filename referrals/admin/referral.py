@@ -16,7 +16,14 @@ from django.utils.html import format_html, format_html_join
 from directory.time_zones import format_day
 from referrals import selectors, services
 from referrals.admin.actions import ReferralActionsMixin
-from referrals.admin.display import URGENCY_RANK, error_text, short_id, urgency_label
+from referrals.admin.display import (
+    NO_RED_FLAGS,
+    URGENCY_RANK,
+    error_text,
+    flag_words,
+    short_id,
+    urgency_label,
+)
 from referrals.admin.forms import AppointmentInlineForm
 from referrals.admin.inlines import AppointmentInline, FollowUpInline, ReferralEventInline
 from referrals.admin.page_actions import ReferralPageActionsMixin
@@ -37,7 +44,7 @@ class UrgencyFilter(admin.SimpleListFilter):
     parameter_name = "urgency"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        return [(d.value, d.label) for d in Disposition]
+        return [(d.value, urgency_label(d.value)) for d in Disposition]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         return queryset.filter(disposition=self.value()) if self.value() else queryset
@@ -343,7 +350,10 @@ class ReferralAdmin(ReferralPageActionsMixin, ReferralActionsMixin, OfficeScoped
     def red_flags(self, referral: Referral) -> str:
         reasons = referral.assessment.reasons or []
         if not reasons:
-            return "None reported."
-        return format_html_join(
-            "", "<p><strong>{}</strong>: {}</p>", ((r["flag"], r["explanation"]) for r in reasons)
+            return NO_RED_FLAGS
+        items = format_html_join(
+            "",
+            "<li><strong>{}</strong>: {}</li>",
+            ((flag_words(r["flag"]), r["explanation"]) for r in reasons),
         )
+        return format_html('<ul class="red-flags">{}</ul>', items)
