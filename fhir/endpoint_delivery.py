@@ -15,12 +15,11 @@ this module only turns a row into a Bundle and hands it to the endpoint, once pe
 from __future__ import annotations
 
 import json
-import urllib.error
-import urllib.request
 import uuid
 from typing import Any
 from urllib.parse import urlsplit
 
+import requests
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 
@@ -33,36 +32,25 @@ from referrals.models import NotificationOutbox, Referral, ReferralEvent
 RETRYABLE_STATUSES = {408, 429}
 
 
-class _RefuseRedirects(urllib.request.HTTPRedirectHandler):
-    """A redirect is an answer, not a detour: a moved endpoint is the practice's to update."""
-
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
-
-
-_OPENER = urllib.request.build_opener(_RefuseRedirects)
-
-
 def bundle_post(*, base_url: str, bundle: dict[str, Any]) -> None:
     """POST ``bundle`` to the FHIR base URL; raises ``PermanentFailure`` when it must not be resent.
 
     Any other exception (a 5xx, 408, 429, a timeout, a refused connection) is worth a retry.
+    A redirect is not followed: a moved endpoint is the practice's to update.
     """
     if urlsplit(base_url).scheme not in ("http", "https"):
         raise PermanentFailure("The endpoint's base URL is not http(s).")
-    request = urllib.request.Request(  # noqa: S310 (the scheme is checked above)
+    response = requests.post(
         base_url.rstrip("/"),
         data=json.dumps(bundle, cls=DjangoJSONEncoder).encode(),
-        method="POST",
         headers={"Content-Type": FHIR_JSON, "Accept": FHIR_JSON},
+        timeout=settings.FHIR_ENDPOINT_TIMEOUT_SECONDS,
+        allow_redirects=False,
     )
-    try:
-        with _OPENER.open(request, timeout=settings.FHIR_ENDPOINT_TIMEOUT_SECONDS) as response:
-            response.read()
-    except urllib.error.HTTPError as error:
-        if error.code >= 500 or error.code in RETRYABLE_STATUSES:
-            raise
-        raise PermanentFailure(f"the endpoint answered HTTP {error.code}.") from error
+    if response.status_code >= 500 or response.status_code in RETRYABLE_STATUSES:
+        response.raise_for_status()
+    if not 200 <= response.status_code < 300:
+        raise PermanentFailure(f"the endpoint answered HTTP {response.status_code}.")
 
 
 def full_url(resource: dict[str, Any]) -> str:

@@ -1,6 +1,6 @@
 """A practice enrolled with an active FHIR endpoint receives its referrals there, through the outbox.
 
-The contract is in docs/fhir-referrals.md ("The performer's side"); the moves on failure in
+The contract is in docs/fhir-referrals.md ("The practice's side"); the moves on failure in
 docs/workflow.md ("Delivery"). The endpoint is a real HTTP server on the loopback
 (``tests.fhir.practice_endpoint``); time is moved by clearing a row's retry time, the way
 the sweep finds it due.
