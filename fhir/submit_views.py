@@ -7,28 +7,24 @@ identifier is the idempotency key, so a resend returns the referral already made
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 
 from fhir.auth import WRITE_SCOPE
+from fhir.bodies import json_body
 from fhir.outcomes import FhirError, fhir_response
 from fhir.referral_resources import instant, patient, questionnaire_response, service_request, task
 from fhir.referral_views import exchange_view
 from fhir.transaction import Submitted, read_submission
 from fhir.views import base_url
-from portal.parsers import MAX_JSON_DEPTH, depth_exceeds
 from referrals import services
 from referrals.apis import request_fingerprint
 from referrals.audit import audit_record
 from referrals.models import AuditLogEntry, Referral
 from referrals.serializers import EMERGENCY_MESSAGE
 
-JSON_TYPES = ("application/fhir+json", "application/json")
 # Where the service's field names sit in the Bundle (its errors name fields, not FHIRPaths).
 FIELD_PATHS = {
     "first_name": ("Patient", "name[0].given"),
@@ -48,7 +44,7 @@ ORDER = ("Patient", "ServiceRequest", "QuestionnaireResponse")
 
 @exchange_view({"POST": WRITE_SCOPE})
 def transaction_submit(request: HttpRequest, user: Any) -> HttpResponse:
-    bundle = _json_body(request)
+    bundle = json_body(request, element="Bundle")
     submitted = read_submission(bundle)
     fingerprint = request_fingerprint(submitted.fingerprint_source())
     with transaction.atomic():
@@ -59,32 +55,6 @@ def transaction_submit(request: HttpRequest, user: Any) -> HttpResponse:
         # Built before the commit, like the JSON API's answer: nothing is left to fail after it.
         answer = _transaction_response(base_url(request), referral, created=submission.created)
     return fhir_response(answer)
-
-
-def _json_body(request: HttpRequest) -> Any:
-    content_type = request.content_type or ""
-    if content_type not in JSON_TYPES:
-        raise FhirError("send application/fhir+json.", status=415, code="not-supported")
-    try:
-        body = request.body
-    except RequestDataTooBig as error:
-        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-        raise FhirError(
-            f"the body is over {limit} bytes.", parameter="Bundle", status=413, code="too-costly"
-        ) from error
-    try:
-        data = json.loads(body)
-    except RecursionError:
-        data, deep = None, True
-    except ValueError as error:
-        raise FhirError(f"the body is not JSON: {error}", parameter="Bundle", code="structure") from error
-    else:
-        deep = depth_exceeds(data, MAX_JSON_DEPTH)
-    if deep:
-        raise FhirError(
-            f"the JSON nests deeper than {MAX_JSON_DEPTH} levels.", parameter="Bundle", code="structure"
-        )
-    return data
 
 
 def _submit(user: Any, submitted: Submitted, fingerprint: str, bundle: Any) -> services.Submission:
