@@ -15,6 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
+from fhir import answer_codes
 from fhir.catalog import canonical, catalog_concept
 from fhir.questionnaire import PAIN_DURATION, PAIN_SCORE, questionnaire_url
 from fhir.referral_status import TASK_STATUSES, business_status
@@ -204,7 +205,12 @@ def appointment(visit: Appointment) -> dict[str, Any]:
         "id": str(visit.pk),
         "meta": {"lastUpdated": instant(visit.updated_at)},
         "status": APPOINTMENT_STATUS.get(visit.status, visit.status),
-        "serviceType": [{"text": visit.get_kind_display()}],
+        "serviceType": [
+            {
+                **answer_codes.concept(answer_codes.APPOINTMENT_KIND, visit.kind),
+                "text": visit.get_kind_display(),
+            }
+        ],
         "start": instant(visit.starts_at),
         "basedOn": [ref("ServiceRequest", rid)],
         "participant": participants,

@@ -6,6 +6,7 @@ walk ``RESOURCE_TYPES``.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,7 +15,7 @@ from django.db.models import Exists, F, OuterRef, Prefetch, QuerySet
 
 from directory.models import Practice, PracticeLocation, Procedure, Provider
 from directory.selectors import ProviderLocation
-from fhir import catalog, filters, questionnaire, referral_status, representations
+from fhir import answer_codes, catalog, filters, questionnaire, referral_status, representations
 
 Render = Callable[[list[Any]], list[dict[str, Any]]]
 
@@ -140,14 +141,21 @@ def _catalog(render: Callable[[str], dict[str, Any]]) -> Render:
     return lambda kinds: [render(kind) for kind in kinds]
 
 
+# The project's own CodeSystems beside the catalogs: statuses and the practices' answers.
+_PROJECT_CODE_SYSTEMS: dict[str, Callable[[], dict[str, Any]]] = {
+    referral_status.CODE_SYSTEM_ID: referral_status.code_system,
+    **{kind: functools.partial(answer_codes.code_system, kind) for kind in answer_codes.CODE_SYSTEM_IDS},
+}
+
+
 def _code_systems() -> list[str]:
-    return sorted([*catalog.CATALOGS, referral_status.CODE_SYSTEM_ID])
+    return sorted([*catalog.CATALOGS, *_PROJECT_CODE_SYSTEMS])
 
 
 def _code_system(kind: str) -> dict[str, Any]:
-    """A catalog, or the referral statuses that code ``Task.businessStatus``."""
-    if kind == referral_status.CODE_SYSTEM_ID:
-        return referral_status.code_system()
+    """A catalog, or one of the project's CodeSystems (``_PROJECT_CODE_SYSTEMS``)."""
+    if kind in _PROJECT_CODE_SYSTEMS:
+        return _PROJECT_CODE_SYSTEMS[kind]()
     return catalog.code_system(kind)
 
 

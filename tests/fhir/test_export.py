@@ -36,5 +36,11 @@ def test_the_export_writes_one_valid_resource_per_line_for_every_type(tmp_path, 
     assert sorted(item["id"] for item in written["PractitionerRole"]) == sorted(p.npi for p in providers)
     assert [item["id"] for item in written["Location"]] == [str(location.pk) for location in locations]
     assert len(written["Organization"]) == 3 and len(written["HealthcareService"]) == 3
-    assert [item["id"] for item in written["CodeSystem"]] == ["condition", "procedure", "referral-status"]
+    assert [item["id"] for item in written["CodeSystem"]] == [
+        "appointment-kind",
+        "condition",
+        "decline-reason",
+        "procedure",
+        "referral-status",
+    ]
     assert "Practitioner: 5 resources" in out.getvalue()
