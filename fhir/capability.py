@@ -21,8 +21,12 @@ RESULT_PARAMETERS = [
 ]
 
 
+# The write interactions of a route, by the HTTP methods its view takes (``exchange_view``).
+WRITES = {("read", "PUT"): "update", ("read", "PATCH"): "patch", ("search", "POST"): "create"}
+
+
 def served_interactions() -> dict[str, list[str]]:
-    """Resource type -> its interactions (``read``, ``search-type``), from the URL conf."""
+    """Resource type -> its interactions (``read``, ``search-type``, ``update``...), from the URL conf."""
     from fhir.urls import urlpatterns
 
     served: dict[str, list[str]] = {}
@@ -31,6 +35,10 @@ def served_interactions() -> dict[str, list[str]]:
             continue
         interaction, _, resource_type = pattern.name.partition("-")
         served.setdefault(resource_type, []).append("search-type" if interaction == "search" else interaction)
+        methods = getattr(pattern.callback, "allowed_methods", ())
+        served[resource_type] += [
+            WRITES[interaction, method] for method in methods if (interaction, method) in WRITES
+        ]
     return served
 
 

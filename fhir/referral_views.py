@@ -43,6 +43,7 @@ def exchange_view(methods: dict[str, str]) -> Callable[[ExchangeView], ExchangeV
             add_never_cache_headers(response)
             return response
 
+        wrapped.allowed_methods = tuple(methods)  # type: ignore[attr-defined]  # read by fhir.capability
         return wrapped
 
     return decorate
@@ -86,6 +87,16 @@ def _lookup_value(id_field: str, resource_id: str) -> Any:
 
 @exchange_view({"GET": READ_SCOPE})
 def read(request: HttpRequest, user: Any, resource_type: str, resource_id: str) -> HttpResponse:
+    return read_as(request, user, resource_type, resource_id)
+
+
+@exchange_view({"GET": READ_SCOPE})
+def search(request: HttpRequest, user: Any, resource_type: str) -> HttpResponse:
+    return search_as(request, user, resource_type)
+
+
+def read_as(request: HttpRequest, user: Any, resource_type: str, resource_id: str) -> HttpResponse:
+    """The read, for a view that already knows the user (one URL, several methods)."""
     kind = EXCHANGE_TYPES[resource_type]
     resource = kind.for_user(user)
     wanted = _lookup_value(kind.id_field, resource_id)
@@ -96,8 +107,8 @@ def read(request: HttpRequest, user: Any, resource_type: str, resource_id: str) 
     return fhir_response(resource.render(rows)[0])
 
 
-@exchange_view({"GET": READ_SCOPE})
-def search(request: HttpRequest, user: Any, resource_type: str) -> HttpResponse:
+def search_as(request: HttpRequest, user: Any, resource_type: str) -> HttpResponse:
+    """The search, for a view that already knows the user (one URL, several methods)."""
     bundle, rows = search_bundle(request, EXCHANGE_TYPES[resource_type].for_user(user))
     _audit_read(request, user, rows)
     return fhir_response(bundle)

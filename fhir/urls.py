@@ -6,7 +6,7 @@ The CapabilityStatement is read from these routes (``fhir.capability``).
 
 from django.urls import URLPattern, path
 
-from fhir import referral_views, submit_views, views
+from fhir import performer_views, referral_views, submit_views, views
 from fhir.referral_registry import EXCHANGE_TYPES, READ_ONLY
 from fhir.registry import RESOURCE_TYPES
 
@@ -21,15 +21,17 @@ for _name in RESOURCE_TYPES:
         path(_name, views.search, {"resource_type": _name}, name=f"search-{_name}"),
         path(f"{_name}/<str:resource_id>", views.read, {"resource_type": _name}, name=f"read-{_name}"),
     ]
+# What a practice's system also writes, on the same URLs (fhir.performer_views).
+_TYPE_VIEWS = {"Appointment": performer_views.appointment_type}
+_INSTANCE_VIEWS = {"Task": performer_views.task_instance, "Appointment": performer_views.appointment_instance}
 for _name in EXCHANGE_TYPES:
     if _name not in READ_ONLY:
-        urlpatterns.append(
-            path(_name, referral_views.search, {"resource_type": _name}, name=f"search-{_name}")
-        )
+        _view = _TYPE_VIEWS.get(_name, referral_views.search)
+        urlpatterns.append(path(_name, _view, {"resource_type": _name}, name=f"search-{_name}"))
     urlpatterns.append(
         path(
             f"{_name}/<str:resource_id>",
-            referral_views.read,
+            _INSTANCE_VIEWS.get(_name, referral_views.read),
             {"resource_type": _name},
             name=f"read-{_name}",
         )

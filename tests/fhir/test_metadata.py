@@ -6,6 +6,7 @@ import pytest
 from django.urls import URLPattern
 
 from fhir import urls
+from fhir.capability import WRITES
 from fhir.referral_registry import EXCHANGE_TYPES
 from fhir.registry import RESOURCE_TYPES
 from tests.directory.factories import PracticeLocationFactory, ProviderFactory
@@ -31,11 +32,27 @@ def declared(fhir_get: FhirGet) -> dict[str, dict]:
     return {resource["type"]: resource for resource in statement["rest"][0]["resource"]}
 
 
+def _named_routes() -> list[tuple[str, str, tuple[str, ...]]]:
+    """(resource type, interaction, the HTTP methods its view takes) for every named route."""
+    routes = []
+    for pattern in urls.urlpatterns:
+        if isinstance(pattern, URLPattern) and pattern.name and "-" in pattern.name:
+            interaction, _, resource_type = pattern.name.partition("-")
+            routes.append(
+                (resource_type, interaction, tuple(getattr(pattern.callback, "allowed_methods", ())))
+            )
+    return routes
+
+
 def test_every_route_is_declared_and_every_declared_resource_is_routed(fhir_get: FhirGet) -> None:
-    routed = {
-        (pattern.name.partition("-")[2], pattern.name.partition("-")[0])
-        for pattern in urls.urlpatterns
-        if isinstance(pattern, URLPattern) and pattern.name and "-" in pattern.name
+    named = _named_routes()
+    routed = {(resource_type, interaction) for resource_type, interaction, _ in named}
+    # A route whose view also takes PUT, PATCH or POST serves the write interaction too.
+    routed |= {
+        (resource_type, WRITES[interaction, method])
+        for resource_type, interaction, methods in named
+        for method in methods
+        if (interaction, method) in WRITES
     }
 
     statement = {
