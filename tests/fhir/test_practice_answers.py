@@ -385,3 +385,34 @@ def test_the_capability_statement_declares_what_a_practice_system_may_write(clie
     assert served["Task"] == ["patch", "read", "search-type", "update"]
     assert served["Appointment"] == ["create", "read", "search-type", "update"]
     assert served["ServiceRequest"] == ["read", "search-type"]
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "expected_status"),
+    [
+        ('{"resourceType": "Task", "status": ' + "[" * 1000 + "]" * 1000 + "}", FHIR_JSON, 400),
+        (
+            json.dumps({"resourceType": "Task", "status": "accepted", "note": "x" * 10_000_000}),
+            FHIR_JSON,
+            413,
+        ),
+        ('{"resourceType": "Task", "status": "accepted"', FHIR_JSON, 400),
+        (json.dumps({"resourceType": "Task", "status": "accepted"}), "text/plain", 415),
+    ],
+    ids=["nested 1,000 deep", "10 MB of JSON", "not JSON", "not FHIR JSON"],
+)
+def test_a_body_too_deep_too_big_or_not_json_is_refused_before_anything_changes(
+    client: Client, token: str, referral: Referral, body: str, content_type: str, expected_status: int
+) -> None:
+    response = client.put(
+        f"/fhir/Task/{referral.public_id}",
+        body,
+        content_type=content_type,
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert response.status_code == expected_status
+    outcome = validated(response.json())
+    assert outcome["resourceType"] == "OperationOutcome"
+    if expected_status != 415:
+        assert outcome["issue"][0]["expression"] == ["Task"]
+    assert refresh(referral).status == Referral.Status.PENDING
