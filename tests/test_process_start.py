@@ -1,4 +1,4 @@
-"""A web process is ready when it starts: its first request waits for no imports or place table."""
+"""A web process is ready when it starts: its first request waits for no imports, URL table or place index."""
 
 from __future__ import annotations
 
@@ -16,8 +16,10 @@ ROOT = Path(__file__).resolve().parent.parent
 PROBE = """
 import json, sys
 from portal.wsgi import application
+from django.urls import get_resolver
 from directory import places
 print(json.dumps({
+    "url_tables": sorted(get_resolver()._reverse_dict),
     "views": sorted(m for m in ("directory.apis", "directory.views", "triage.apis", "referrals.apis")
                     if m in sys.modules),
     "place_index_open": getattr(places._held, "connection", None) is not None,
@@ -25,7 +27,7 @@ print(json.dumps({
 """
 
 
-def test_starting_the_wsgi_application_loads_the_views_and_opens_the_place_index():
+def test_starting_the_wsgi_application_loads_the_views_and_url_tables_and_opens_the_place_index():
     # With DEBUG off a web process needs a real secret key to start at all.
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings", "SECRET_KEY": secrets.token_urlsafe(50)}
     done = subprocess.run(  # noqa: S603 -- our own interpreter and code
@@ -34,6 +36,8 @@ def test_starting_the_wsgi_application_loads_the_views_and_opens_the_place_index
     loaded = json.loads(done.stdout.splitlines()[-1])
 
     assert loaded == {
+        # Each response links its page in every language: each language's table is built.
+        "url_tables": ["en", "es"],
         "views": ["directory.apis", "directory.views", "referrals.apis", "triage.apis"],
         "place_index_open": True,
     }
