@@ -103,6 +103,8 @@ def capability_statement(base_url: str) -> dict[str, Any]:
                     "description": "OAuth 2.0 client credentials, HTTP Basic client authentication.",
                 },
                 "resource": [_resource(name, found) for name, found in served_interactions().items()],
+                # POST /fhir/: a referral as a transaction Bundle (docs/fhir-referrals.md).
+                "interaction": [{"code": "transaction"}],
             }
         ],
     }

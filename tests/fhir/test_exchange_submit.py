@@ -10,8 +10,10 @@ from django.test import Client
 
 from directory.models import Practice
 from fhir.auth import READ_SCOPE
+from fhir.catalog import code_system_url
 from fhir.referral_resources import instant
 from referrals.models import AuditLogEntry, Patient, Referral
+from tests.fhir.conftest import FhirGet
 from tests.fhir.exchange import clinician_token, fhir_call, practice_token, referral_bundle
 from tests.referrals.conftest import practice_km_north
 from tests.referrals.factories import UserFactory
@@ -170,7 +172,16 @@ BAD_INPUT = {
     "not a transaction": (referral_bundle(bundle={"type": "batch"}), 400, "Bundle.type"),
     "no subject": (_without("subject"), 400, "Bundle.entry[1].resource.subject"),
     "unknown procedure": (
-        referral_bundle(service_request={"code": {"coding": [{"system": "", "code": "x"}]}}),
+        referral_bundle(
+            service_request={"code": {"coding": [{"system": code_system_url("procedure"), "code": "x-ray"}]}}
+        ),
+        400,
+        "Bundle.entry[1].resource.code.coding[0].code",
+    ),
+    "procedure of another code system": (
+        referral_bundle(
+            service_request={"code": {"coding": [{"system": "http://snomed.info/sct", "code": "1"}]}}
+        ),
         400,
         "Bundle.entry[1].resource.code.coding",
     ),
@@ -217,3 +228,10 @@ def test_a_submission_needs_no_csrf_cookie_because_the_bearer_token_authorises_i
 
     assert status == 200
     assert Referral.objects.count() == 1
+
+
+def test_the_capability_statement_declares_the_transaction_and_oauth(fhir_get: FhirGet) -> None:
+    rest = fhir_get("/fhir/metadata")[1]["rest"][0]
+
+    assert rest["interaction"] == [{"code": "transaction"}]
+    assert rest["security"]["service"][0]["coding"][0]["code"] == "OAuth"
