@@ -60,11 +60,11 @@ class Poller:
 
 
 def office_works_the_referral(referral: Referral, staff: Any, poller: Poller) -> None:
-    """Accept, book a consult, see the patient, complete: the EHR polls after each step."""
+    """Accept, book a consult within the hour, see the patient, complete: the EHR polls after each step."""
     services.referral_accept(referral=referral, user=staff)
     assert len(poller.poll()) == 1
     consult = services.appointment_schedule(
-        referral=referral, user=staff, kind="consult", starts_at=timezone.now() - datetime.timedelta(hours=1)
+        referral=referral, user=staff, kind="consult", starts_at=timezone.now() + datetime.timedelta(hours=1)
     )
     assert len(poller.poll()) == 1
     services.appointment_record_visit(appointment=consult, user=staff, status=Appointment.Status.FULFILLED)
