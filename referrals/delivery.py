@@ -58,6 +58,25 @@ def referral_move_on_undelivered(*, referral_id: int, now: datetime.datetime | N
     return True
 
 
+def referral_move_on_failed_notice(*, referral_id: int, practice_id: int) -> bool:
+    """A notice to the practice failed for good: move the referral on now, unless the practice's
+    other channel (its inbox beside its FHIR endpoint) is still on its way; True when it moved.
+
+    That other notice then decides: delivered, the referral stays; failed or past the grace
+    period, it moves on then.
+    """
+    still_trying = NotificationOutbox.objects.filter(
+        referral_id=referral_id,
+        practice_id=practice_id,
+        recipient_kind=NotificationOutbox.RecipientKind.PRACTICE,
+        event_kind__in=selectors.DELIVERY_EVENT_KINDS,
+        status=NotificationOutbox.Status.PENDING,
+    )
+    if still_trying.exists():
+        return False
+    return referral_move_on_undelivered(referral_id=referral_id)
+
+
 def referrals_move_on_undelivered(*, now: datetime.datetime | None = None, limit: int = 200) -> int:
     """The sweep: move on every referral stuck on a failed delivery; returns how many moved."""
     stuck = list(selectors.referrals_with_failed_delivery(now).values_list("pk", flat=True)[:limit])

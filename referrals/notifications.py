@@ -246,10 +246,14 @@ def _after_permanent_failure(row: NotificationOutbox) -> None:
     """
     if row.channel == Outbox.Channel.FHIR and row.practice_id is not None:
         practice_endpoint_mark_error(practice_id=row.practice_id)
-    if row.recipient_kind == Outbox.RecipientKind.PRACTICE and row.event_kind in DELIVERY_EVENT_KINDS:
-        from referrals.delivery import referral_move_on_undelivered
+    if (
+        row.recipient_kind == Outbox.RecipientKind.PRACTICE
+        and row.event_kind in DELIVERY_EVENT_KINDS
+        and row.practice_id is not None
+    ):
+        from referrals.delivery import referral_move_on_failed_notice
 
-        referral_move_on_undelivered(referral_id=row.referral_id)
+        referral_move_on_failed_notice(referral_id=row.referral_id, practice_id=row.practice_id)
 
 
 def _record_failure(row: NotificationOutbox, error: Exception) -> None:

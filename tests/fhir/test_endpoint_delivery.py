@@ -23,7 +23,7 @@ from referrals import delivery, services, tasks
 from referrals.models import NotificationOutbox, Referral
 from tests.fhir.practice_endpoint import PracticeEndpoint, fhir_practice, practice_endpoint
 from tests.referrals.conftest import practice_km_north, referral_request
-from tests.referrals.factories import UserFactory
+from tests.referrals.factories import UserFactory, enrolled
 
 pytestmark = pytest.mark.django_db
 
@@ -242,3 +242,24 @@ def test_a_bundle_still_waiting_when_the_referral_moved_on_is_never_sent_to_the_
     assert closed.status == Outbox.Status.FAILED and "left this practice" in closed.last_error
     ehr_practice.refresh_from_db()
     assert ehr_practice.fhir_endpoint_status == EndpointStatus.ACTIVE
+
+
+def test_an_endpoint_refusal_leaves_the_referral_with_a_practice_whose_inbox_still_gets_it(
+    submit: Any, endpoint: PracticeEndpoint, inbox_practice: Practice
+) -> None:
+    both = practice_km_north(
+        3, enrol=False, fhir_base_url=endpoint.base_url, fhir_endpoint_status=EndpointStatus.ACTIVE
+    )
+    both = enrolled(both)  # a referral inbox too
+    endpoint.failures = [400]
+    referral = submit()
+    attempt(bundle_row(referral, both))
+
+    referral.refresh_from_db()
+    assert referral.practice == both  # its inbox notice is still on its way
+    both.refresh_from_db()
+    assert both.fhir_endpoint_status == EndpointStatus.ERROR
+    attempt(Outbox.objects.get(referral=referral, practice=both, channel="email", event_kind="routed"))
+    assert Outbox.objects.get(referral=referral, practice=both, channel="email").status == Outbox.Status.SENT
+    referral.refresh_from_db()
+    assert referral.practice == both and not referral.events.filter(kind="delivery_failed").exists()
