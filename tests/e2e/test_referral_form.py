@@ -43,7 +43,8 @@ def test_the_date_of_birth_is_typed_in_the_format_its_hint_names(
     sign_in(clinician())
     page.goto("/referrals/new/")
     birth_date = page.get_by_label("Date of birth")
-    expect(page.locator(".question", has=birth_date).locator(".hint")).to_contain_text("YYYY-MM-DD")
+    # The hint is the input's description, so a screen reader names the format with the field.
+    expect(birth_date).to_have_accessible_description("Year-month-day, YYYY-MM-DD: for example 1970-05-17.")
     # A text input shows what is typed as typed, where a date picker would show mm/dd/yyyy.
     expect(birth_date).to_have_attribute("type", "text")
 
