@@ -72,6 +72,8 @@ PUBLIC_PAGES: dict[str, tuple[Callable[[], str], str]] = {
     "find in Spanish": (lambda: (denver_offices(), f"/es/find/?near={PATIENT_ZIP}&radius=25")[1], "25"),
     "provider profile": (provider_path, "Dana"),
     "self-check": (lambda: "/check/", "Check your back pain symptoms"),
+    "self-check in Spanish": (lambda: "/es/check/", "Revise sus síntomas de dolor de espalda"),
+    "home in Spanish": (lambda: "/es/", "qué ayuda y cuándo ir al médico"),
     "self-check result": (result_path, "All your answers"),
     "login": (lambda: "/accounts/login/", "log in"),
     "outcome report": (outcome_path, "How is your back?"),
