@@ -195,7 +195,7 @@ def test_the_answer_is_shown_to_the_office_and_the_referrer_and_counts_in_the_ou
     assert "outcomes reported by the patient" in admin_page.lower()
     assert "Much better" in admin_page
     assert "What the patient reported" in detail
-    assert "<td>2</td><td>Much better</td>" in detail
+    assert '>2</td><td data-label="Compared with before the treatment">Much better</td>' in detail
     assert outcome.changes == (-5,)  # 7 before, 2 now
     assert str(outcome.patient_better) == "1 of 1 (too few for a rate)"
 

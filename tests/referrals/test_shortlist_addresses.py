@@ -39,7 +39,7 @@ def test_the_clinicians_page_shows_each_candidates_address(
 
     html = client.get(reverse("referrals:detail", kwargs={"public_id": referral.public_id})).content.decode()
 
-    shortlist = html[html.index('class="shortlist"') :]
+    shortlist = html[html.index('class="shortlist') :]
     first, second = addresses(namesakes)
     assert first != second
     assert shortlist.index(first) < shortlist.index(second)
