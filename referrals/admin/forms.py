@@ -119,6 +119,10 @@ class AppointmentInlineForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         name_the_zone(self.fields["starts_at"])
+        # A table row has its labels in the column headings only: name each control itself.
+        for field in self.fields.values():
+            widget: forms.Widget = getattr(field.widget, "widget", None) or field.widget  # admin's wrapper
+            widget.attrs.setdefault("aria-label", str(field.label or ""))
         if self.instance.pk is None:
             # A new row is booked; a time gone by needs how that visit went (the service says so).
             self.fields["status"].help_text = "For a visit that already happened: how it went."

@@ -94,7 +94,6 @@ class AppointmentInline(OfficeScopedInline):
     form = AppointmentInlineForm
     extra = 0
     can_delete = False
-    autocomplete_fields = ["provider", "location"]
     fields = ["kind", "starts_at", "provider", "location", "status", "pain_score"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Appointment]:
