@@ -10,10 +10,12 @@ import uuid
 from typing import Any
 
 from django import forms
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
+from fhir.catalog import canonical
 from fhir.filters import LAST_UPDATED, SearchParameters, declare_search
-from fhir.params import LastUpdatedParam, SearchParam, StringParam
+from fhir.params import LastUpdatedParam, SearchParam, StringParam, TokenParam
+from fhir.referral_resources import EHR_KEY_PREFIX, REFERRAL_SYSTEM_PATH
 from referrals.models import Appointment, Referral
 
 
@@ -35,6 +37,20 @@ class ServiceRequestReferenceField(forms.CharField):
 class ServiceRequestParam(SearchParam):
     fhir_type = "reference"
     field_class = ServiceRequestReferenceField
+
+
+def _identified_by(qs: QuerySet[Referral], name: str, value: str) -> QuerySet[Referral]:
+    """``system|value`` or ``value``: the EHR's own identifier, or the portal's (the public id)."""
+    system, _, code = value.rpartition("|")
+    if system == canonical(REFERRAL_SYSTEM_PATH):
+        try:
+            return qs.filter(public_id=uuid.UUID(code))
+        except ValueError:
+            return qs.none()
+    if system:
+        return qs.filter(idempotency_key=f"{EHR_KEY_PREFIX}{system}|{code}")
+    any_system = Q(idempotency_key__startswith=EHR_KEY_PREFIX, idempotency_key__endswith=f"|{code}")
+    return qs.filter(any_system | Q(idempotency_key=f"{EHR_KEY_PREFIX}{code}"))
 
 
 def _requested_by(qs: QuerySet[Referral], name: str, value: str) -> QuerySet[Referral]:
@@ -62,6 +78,11 @@ ServiceRequestSearch = declare_search(
     Referral,
     SearchParameters,
     {
+        "identifier": TokenParam(
+            system="",
+            method=_identified_by,
+            documentation="system|value: the id the EHR gave the referral, or the portal's own.",
+        ),
         "requester": TaskSearch.base_filters["requester"],
         "_lastUpdated": LastUpdatedParam(documentation=LAST_UPDATED),
     },

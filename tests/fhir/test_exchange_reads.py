@@ -194,7 +194,7 @@ def test_every_search_parameter_the_statement_declares_for_the_exchange_is_accep
         "string": "dr.adams",
         "date": "ge2020-01-01",
     }
-    samples |= {"number": "1"}
+    samples |= {"number": "1", "token": "urn:ehr|REF-1"}
     statement = fhir_get("/fhir/metadata")[1]["rest"][0]["resource"]
 
     for resource in statement:

@@ -235,3 +235,23 @@ def test_the_capability_statement_declares_the_transaction_and_oauth(fhir_get: F
 
     assert rest["interaction"] == [{"code": "transaction"}]
     assert rest["security"]["service"][0]["coding"][0]["code"] == "OAuth"
+
+
+def test_the_ehr_finds_its_referral_by_its_own_identifier_and_another_clinician_does_not(
+    client: Client, token: str, near_practice: Practice
+) -> None:
+    fhir_call(client, "POST", "/fhir/", token, referral_bundle())
+    UserFactory.create(username="dr.brown")
+    other = clinician_token(client, "dr.brown")
+    mine = {"identifier": "urn:oid:2.16.840.1.113883.19.5|REF-1001"}
+
+    found = fhir_call(client, "GET", "/fhir/ServiceRequest", token, **mine)[1]
+
+    assert found["total"] == 1
+    assert found["entry"][0]["resource"]["identifier"][0]["value"] == "REF-1001"
+    assert fhir_call(client, "GET", "/fhir/ServiceRequest", token, identifier="REF-1001")[1]["total"] == 1
+    assert (
+        fhir_call(client, "GET", "/fhir/ServiceRequest", token, identifier="urn:other|REF-1001")[1]["total"]
+        == 0
+    )
+    assert fhir_call(client, "GET", "/fhir/ServiceRequest", other, **mine)[1]["total"] == 0
