@@ -13,6 +13,12 @@ forms (``actions``, ``forms``), the rows under a referral (``inlines``), follow-
 Importing the package registers them all.
 """
 
+from django.contrib import admin
+
 from referrals.admin import follow_ups, listing, metrics, readonly, referral
+
+# The side menu repeats the home page's list and took a quarter of a 1280 px screen, so the
+# referral list scrolled sideways and hid its deadline and next-visit columns.
+admin.site.enable_nav_sidebar = False
 
 __all__ = ["follow_ups", "listing", "metrics", "readonly", "referral"]

@@ -16,7 +16,13 @@ from referrals.models import Appointment, FollowUp, Referral
 from referrals.roles import staff_group
 from tests.directory.factories import PracticeFactory, PracticeLocationFactory, ProviderFactory
 from tests.e2e.conftest import axe_violations, describe_violations
-from tests.referrals.factories import AppointmentFactory, PatientFactory, ReferralFactory, StaffFactory
+from tests.referrals.factories import (
+    AppointmentFactory,
+    PatientFactory,
+    ReferralFactory,
+    StaffFactory,
+    UserFactory,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -60,7 +66,9 @@ ADMIN_PAGES: dict[str, tuple[str, str]] = {
     "book a visit": ("/admin/referrals/referral/{pk}/act/schedule/", "Starts at"),
     "record a visit": ("/admin/referrals/referral/{pk}/act/record_visit/", "What happened"),
     "follow-ups due": ("/admin/referrals/followup/", "Follow-ups due"),
-    "practice location": ("/admin/directory/practicelocation/", "practice location"),
+    "practice locations": ("/admin/directory/practicelocation/", "practice location"),
+    "practice location": ("/admin/directory/practicelocation/{location}/change/", "Time zone"),
+    "referral metrics": ("/admin/referrals/loopmetrics/", "Referral metrics"),
     "admin home": ("/admin/", "Site administration"),
 }
 
@@ -76,7 +84,7 @@ def test_office_admin_page_has_no_wcag_violations(new_page: Callable[..., Page],
     page = new_page(clerk)
     path, shows = ADMIN_PAGES[name]
 
-    page.goto(path.format(pk=referral.pk))
+    page.goto(path.format(pk=referral.pk, location=referral.practice_location_id))
 
     expect(page.locator("#content")).to_contain_text(shows, ignore_case=True)
     assert_accessible(page)
@@ -94,11 +102,14 @@ def test_the_bulk_decline_form_has_no_wcag_violations(new_page: Callable[..., Pa
     assert_accessible(page)
 
 
+@pytest.mark.parametrize("who", ["clerk", "superuser"])
 def test_the_referral_list_shows_its_deadline_and_next_visit_whole_at_1280_and_fits_390(
-    new_page: Callable[..., Page],
+    new_page: Callable[..., Page], who: str
 ) -> None:
     clerk, _ = worked_office()
-    page = new_page(clerk)
+    # A superuser's list has one more column: the practice holding each referral.
+    superuser = UserFactory.create(username="root", is_staff=True, is_superuser=True)
+    page = new_page(clerk if who == "clerk" else superuser)
     page.goto("/admin/referrals/referral/")
 
     for column in ("td.field-deadline", "td.field-next_appointment"):
@@ -106,6 +117,11 @@ def test_the_referral_list_shows_its_deadline_and_next_visit_whole_at_1280_and_f
         clipped = cell.evaluate("(el) => el.scrollWidth > el.clientWidth + 1")
         box = cell.bounding_box()
         assert not clipped and box is not None and box["x"] + box["width"] <= 1280, column
+
+    results = page.locator(".results")
+    assert results.evaluate("(el) => el.scrollWidth <= el.clientWidth"), (
+        "the list scrolls sideways at 1280 px"
+    )
 
     page.set_viewport_size({"width": 390, "height": 844})
     page.reload()
