@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, overload
+from typing import Any, NamedTuple, overload
 
 from django.db.models import Exists, F, FloatField, OuterRef, Prefetch, Q, QuerySet, Value, Window
 from django.db.models.expressions import CombinedExpression
@@ -23,7 +23,7 @@ from django.db.models.lookups import GreaterThanOrEqual
 from django.shortcuts import get_object_or_404
 
 from directory.geo import Origin, bounding_box, great_circle_km, lat_bands, min_closeness, unit_vector
-from directory.models import Condition, Language, Practice, PracticeLocation, Procedure, Provider
+from directory.models import Condition, Practice, PracticeLocation, Procedure, Provider
 
 # One row per provider at one of their locations: what a provider search ranks.
 ProviderLocation = Provider.locations.through
@@ -108,8 +108,9 @@ class ProviderSearch:
 
     Django's Paginator takes it as it is. Each provider returned carries ``distance_km``
     (to its nearest location in the radius), ``nearest_location`` (with its practice) and
-    ``nearest_location_id``, and its catalog entries in catalog order as lists:
-    ``offered_procedures``, ``treated_conditions``, ``spoken_languages``.
+    ``nearest_location_id``, and its catalog entries in catalog order as lists of
+    ``CatalogEntry`` (slug or code, and name): ``offered_procedures``, ``treated_conditions``,
+    ``spoken_languages``.
     """
 
     def __init__(self, *, origin: Origin, rows: QuerySet[Any]) -> None:
@@ -175,15 +176,12 @@ class ProviderSearch:
 
     def _hydrate(self, row_ids: list[int]) -> list[Any]:
         """The providers of these rows, in this order, at the rows' locations, with their catalog entries."""
-        rows = ProviderLocation.objects.select_related(
-            "provider", "practicelocation__practice"
-        ).prefetch_related(
-            _in_catalog_order("provider__procedures", Procedure, "offered_procedures"),
-            _in_catalog_order("provider__conditions", Condition, "treated_conditions"),
-            _in_catalog_order("provider__languages", Language, "spoken_languages"),
+        by_id = ProviderLocation.objects.select_related("provider", "practicelocation__practice").in_bulk(
+            row_ids
         )
-        by_id = rows.in_bulk(row_ids)
-        return [self._provider_at(by_id[row_id]) for row_id in row_ids]
+        providers = [self._provider_at(by_id[row_id]) for row_id in row_ids]
+        _attach_catalog_entries(providers)
+        return providers
 
     def _provider_at(self, row: Any) -> Any:
         provider: Any = row.provider
@@ -193,8 +191,46 @@ class ProviderSearch:
         return provider
 
 
-def _in_catalog_order(relation: str, model: type[Procedure | Condition | Language], to_attr: str) -> Prefetch:
-    return Prefetch(relation, queryset=model.objects.order_by("name", "pk"), to_attr=to_attr)
+class CatalogEntry(NamedTuple):
+    """A procedure or condition (``slug``) or a language (``code``) as a search result lists it."""
+
+    slug: str
+    name: str
+
+    @property
+    def code(self) -> str:
+        return self.slug
+
+
+# (relation on Provider, its catalog model's key field, the attribute a search result gets)
+_CATALOG_RELATIONS = (
+    ("procedures", "slug", "offered_procedures"),
+    ("conditions", "slug", "treated_conditions"),
+    ("languages", "code", "spoken_languages"),
+)
+
+
+def _attach_catalog_entries(providers: list[Any]) -> None:
+    """Give each provider its procedures, conditions and languages, each list in catalog order.
+
+    One query per relation reading the link rows with the entries' key and name: a page of
+    twenty providers links a few hundred entries, and building a model instance for each
+    (as a prefetch does) cost more than the search's own queries.
+    """
+    ids = [provider.pk for provider in providers]
+    for relation, key, to_attr in _CATALOG_RELATIONS:
+        entries: dict[int, list[CatalogEntry]] = {provider_id: [] for provider_id in ids}
+        target = getattr(Provider, relation).field.m2m_reverse_field_name()
+        links = (
+            getattr(Provider, relation)
+            .through.objects.filter(provider_id__in=ids)
+            .order_by(f"{target}__name", f"{target}_id")
+            .values_list("provider_id", f"{target}__{key}", f"{target}__name")
+        )
+        for provider_id, slug, name in links:
+            entries[provider_id].append(CatalogEntry(slug, name))
+        for provider in providers:
+            setattr(provider, to_attr, entries[provider.pk])
 
 
 def providers_near(
