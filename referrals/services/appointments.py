@@ -78,6 +78,27 @@ def _create_visit(referral: Referral, practice: Practice, **fields: Any) -> Appo
         raise SlotTaken("That time is already booked; choose another slot.") from error
 
 
+def _record_booking(referral: Referral, appointment: Appointment, user: Any) -> None:
+    """Cover the earliest open follow-up of the visit's kind, move an accepted referral to
+    ``scheduled`` and write the booking on the timeline."""
+    follow_up = _open_follow_up(referral, appointment.kind)
+    if follow_up is not None:
+        follow_up.appointment = appointment
+        follow_up.save(update_fields=["appointment"])
+    from_status = referral.status
+    if referral.status == Status.ACCEPTED:
+        referral.status = Status.SCHEDULED
+        referral.save(update_fields=["status", "updated_at"])
+    record_event(
+        referral,
+        kind=EventKind.SCHEDULED,
+        actor=user,
+        from_status=from_status,
+        practice=referral.practice,
+        comment=f"{appointment.get_kind_display()} on {visit_time(appointment)}",
+    )
+
+
 @transaction.atomic
 def appointment_schedule(
     *,
@@ -112,22 +133,7 @@ def appointment_schedule(
         location=location or referral.practice_location,
         starts_at=starts_at,
     )
-    follow_up = _open_follow_up(referral, kind)
-    if follow_up is not None:
-        follow_up.appointment = appointment
-        follow_up.save(update_fields=["appointment"])
-    from_status = referral.status
-    if referral.status == Status.ACCEPTED:
-        referral.status = Status.SCHEDULED
-        referral.save(update_fields=["status", "updated_at"])
-    record_event(
-        referral,
-        kind=EventKind.SCHEDULED,
-        actor=user,
-        from_status=from_status,
-        practice=referral.practice,
-        comment=f"{appointment.get_kind_display()} on {visit_time(appointment)}",
-    )
+    _record_booking(referral, appointment, user)
     if outcome is None:
         return appointment
     return appointment_record_visit(appointment=appointment, user=user, status=outcome, pain_score=pain_score)
@@ -146,6 +152,16 @@ _VISIT_MOVES = {
 def follow_up_dates(visit_day: datetime.date) -> list[datetime.date]:
     """When follow-ups fall due after a procedure done on ``visit_day`` (settings)."""
     return [visit_day + datetime.timedelta(days=days) for days in settings.REFERRAL_FOLLOW_UP_DAYS]
+
+
+def _procedure_done(appointment: Appointment, referral: Referral, performed: Procedure | None) -> None:
+    """A fulfilled procedure: what was done, and the follow-ups due from its day at the practice."""
+    appointment.procedure_performed = performed or referral.requested_procedure
+    visit_day = appointment.starts_at.astimezone(visit_zone(appointment)).date()
+    FollowUp.objects.bulk_create(
+        FollowUp(referral=referral, source_appointment=appointment, due_on=due_on)
+        for due_on in follow_up_dates(visit_day)
+    )
 
 
 @transaction.atomic
@@ -174,11 +190,7 @@ def appointment_record_visit(
     if pain_score is not None:
         appointment.pain_score = pain_score
     if status == Appointment.Status.FULFILLED and appointment.kind == Appointment.Kind.PROCEDURE:
-        appointment.procedure_performed = procedure_performed or referral.requested_procedure
-        FollowUp.objects.bulk_create(
-            FollowUp(referral=referral, source_appointment=appointment, due_on=due_on)
-            for due_on in follow_up_dates(appointment.starts_at.astimezone(visit_zone(appointment)).date())
-        )
+        _procedure_done(appointment, referral, procedure_performed)
     appointment.save(update_fields=["status", "pain_score", "procedure_performed", "updated_at"])
     from_status = referral.status
     if status == Appointment.Status.FULFILLED and referral.status == Status.SCHEDULED:
