@@ -26,7 +26,7 @@ from referrals.models import ApiTokenUse
 USE_RECORDED_EVERY = datetime.timedelta(hours=1)
 
 
-class TokenExpired(APIException):
+class TokenRefused(APIException):
     """A 401 with ``WWW-Authenticate: Token``.
 
     Not an ``AuthenticationFailed``: DRF turns those into 403s when session authentication
@@ -34,8 +34,14 @@ class TokenExpired(APIException):
     """
 
     status_code = status.HTTP_401_UNAUTHORIZED
-    default_code = "token_expired"
+    default_code = "token_refused"
     auth_header = "Token"
+
+
+REFUSED_KEY_EXPLANATION = (
+    "This API token does not work: it was revoked, replaced by a newer one or mistyped, "
+    "or its account was closed. Sign in to the portal and create a new token."
+)
 
 
 def token_expired_message() -> str:
@@ -55,11 +61,14 @@ class ExpiringTokenAuthentication(TokenAuthentication):
     """``Authorization: Token <key>``, refused once the token has been idle too long."""
 
     def authenticate_credentials(self, key: str) -> tuple[Any, Any]:
-        user, token = super().authenticate_credentials(key)
+        token = Token.objects.select_related("user").filter(key=key, user__is_active=True).first()
+        if token is None:
+            raise TokenRefused(REFUSED_KEY_EXPLANATION)
+        user = token.user
         now = timezone.now()
         last_used = ApiTokenUse.objects.filter(token=token).values_list("last_used_at", flat=True).first()
         if now > token_expires_at(token, last_used):
-            raise TokenExpired(token_expired_message())
+            raise TokenRefused(token_expired_message())
         if last_used is None or now - last_used > USE_RECORDED_EVERY:
             ApiTokenUse.objects.update_or_create(token=token, defaults={"last_used_at": now})
         return user, token

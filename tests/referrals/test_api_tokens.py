@@ -66,3 +66,24 @@ def test_the_idle_limit_is_configurable(token: Token, settings: Any) -> None:
 
     assert response.status_code == 401
     assert "not used for 7 days" in response.json()["detail"]
+
+
+def test_a_revoked_token_is_refused_with_a_401_that_says_so_not_a_403(token: Token) -> None:
+    key = token.key
+    token.delete()
+
+    response = APIClient().get("/api/v1/referrals/", HTTP_AUTHORIZATION=f"Token {key}")
+
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Token"
+    assert "revoked" in response.json()["detail"]
+
+
+def test_the_token_of_a_closed_account_is_refused_with_a_401(token: Token) -> None:
+    token.user.is_active = False
+    token.user.save(update_fields=["is_active"])
+
+    response = list_referrals(token)
+
+    assert response.status_code == 401
+    assert "account was closed" in response.json()["detail"]
