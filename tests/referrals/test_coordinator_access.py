@@ -6,6 +6,7 @@ The roles are in docs/workflow.md ("Who sees what").
 from __future__ import annotations
 
 import datetime
+import re
 from typing import Any
 
 import pytest
@@ -118,6 +119,8 @@ def test_the_worklist_lists_stuck_referrals_oldest_first_for_coordinators_only(
     )
     assert str(referrals["fine_at_lakeside"].public_id)[:8] not in page
     assert "Maria" not in page  # references only, never patient names
+    # Times come in the one format, with the zone named (docs/workflow.md).
+    assert re.search(r"\d{1,2} [A-Z][a-z]{2} \d{4}, \d\d:\d\d [A-Z]{3}\b", page)
 
     for user in (world["lakeside_staff"], world["adams"]):
         client.force_login(user)
