@@ -17,6 +17,7 @@ from referrals.selectors import (
     needs_coordinator,
     practices_needing_attention,
 )
+from referrals.wording import urgency_label
 
 WORKLIST_LIMIT = 200
 # What each kind of notification is about, as a coordinator reads it.
@@ -34,6 +35,10 @@ class WorklistItem:
     referral: Referral
     problem: str
     since: datetime.datetime
+
+    @property
+    def urgency(self) -> str:
+        return urgency_label(self.referral.disposition)
 
 
 @dataclass(frozen=True)

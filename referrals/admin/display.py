@@ -43,22 +43,10 @@ FLAG_WORDS = {
     "weakness_getting_worse": "Leg weakness getting worse",
     "age_70_or_older": "Aged 70 or older",
 }
-# On a referral the screening's "self-care" result means no red flag was found: a GP asks for
-# an IR procedure, not for self-care.
-NO_RED_FLAGS = "No red flags"
 
 
 def flag_words(flag: str) -> str:
     return FLAG_WORDS.get(flag, flag.replace("_", " ").capitalize())
-
-
-def urgency_label(disposition: str) -> str:
-    if disposition == Disposition.SELF_CARE:
-        return NO_RED_FLAGS
-    try:
-        return Disposition(disposition).label
-    except ValueError:
-        return disposition
 
 
 def error_text(error: services.ReferralError) -> str:

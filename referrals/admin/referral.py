@@ -16,14 +16,7 @@ from django.utils.html import format_html, format_html_join
 from directory.time_zones import format_day
 from referrals import selectors, services
 from referrals.admin.actions import ReferralActionsMixin
-from referrals.admin.display import (
-    NO_RED_FLAGS,
-    URGENCY_RANK,
-    error_text,
-    flag_words,
-    short_id,
-    urgency_label,
-)
+from referrals.admin.display import URGENCY_RANK, error_text, flag_words, short_id
 from referrals.admin.forms import AppointmentInlineForm
 from referrals.admin.inlines import AppointmentInline, FollowUpInline, ReferralEventInline
 from referrals.admin.page_actions import ReferralPageActionsMixin
@@ -32,6 +25,7 @@ from referrals.admin.scoping import ALL_PRACTICES, OfficeScopedAdmin, practice_i
 from referrals.audit import audit_record, audit_record_many
 from referrals.local_time import at_practice, referral_zone
 from referrals.models import Appointment, AuditLogEntry, Referral
+from referrals.wording import NO_RED_FLAGS, urgency_label
 from triage.rules import Disposition
 
 Action = AuditLogEntry.Action

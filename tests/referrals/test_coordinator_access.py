@@ -119,6 +119,10 @@ def test_the_worklist_lists_stuck_referrals_oldest_first_for_coordinators_only(
     )
     assert str(referrals["fine_at_lakeside"].public_id)[:8] not in page
     assert "Maria" not in page  # references only, never patient names
+    # The screening result in words, as on the office's pages, never a raw code.
+    urgencies = re.findall(r"<td>(Urgent: [^<]+|Soon: [^<]+|No red flags)</td>", page)
+    assert len(urgencies) == 3
+    assert "self_care" not in page
     # Times come in the one format, with the zone named (docs/workflow.md).
     assert re.search(r"\d{1,2} [A-Z][a-z]{2} \d{4}, \d\d:\d\d [A-Z]{3}\b", page)
 
