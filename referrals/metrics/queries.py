@@ -75,26 +75,49 @@ def decline_reasons(scope: Scope, period: Period) -> list[tuple[str, int]]:
     return [(row["reason"], row["n"]) for row in rows]
 
 
-def _latest_per_referral(rows: QuerySet[Any]) -> dict[int, tuple[Any, ...]]:
+LatestRows = dict[int, tuple[Any, ...]]
+
+
+def _latest_per_referral(rows: QuerySet[Any]) -> LatestRows:
     """The first row of each referral in ``rows`` (ordered by referral, then as wanted), sans id."""
-    latest: dict[int, tuple[Any, ...]] = {}
+    latest: LatestRows = {}
     for referral_id, *values in rows:
         latest.setdefault(referral_id, tuple(values))
     return latest
 
 
+def _fulfilled_procedures(scope: Scope, period: Period) -> QuerySet[Appointment]:
+    """The fulfilled procedure visits in scope (at the practice, for a practice)."""
+    done = Appointment.objects.filter(kind=Appointment.Kind.PROCEDURE, status=Appointment.Status.FULFILLED)
+    return in_scope(done, scope, period)
+
+
+def _latest_scores(referral_ids: QuerySet[Any]) -> tuple[LatestRows, LatestRows]:
+    """Per referral: its latest scored follow-up visit, and the patient's latest own report."""
+    visits = Appointment.objects.filter(
+        referral__in=referral_ids,
+        kind=Appointment.Kind.FOLLOW_UP,
+        status=Appointment.Status.FULFILLED,
+        pain_score__isnull=False,
+    ).order_by("referral_id", "-starts_at", "-id")
+    reports = PatientReportedOutcome.objects.filter(referral__in=referral_ids).order_by(
+        "referral_id", "-reported_at", "-id"
+    )
+    return (
+        _latest_per_referral(visits.values_list("referral_id", "pain_score", "starts_at")),
+        _latest_per_referral(
+            reports.values_list("referral_id", "pain_score", "reported_at", "global_impression")
+        ),
+    )
+
+
 def procedure_outcome_rows(scope: Scope, period: Period) -> list[dict[str, Any]]:
     """One row per referral whose procedure was done: baseline, procedure, latest scores after it.
 
-    Three reads for the whole scope: the fulfilled procedures (at the practice, for a practice)
-    with their referral's baseline, the scored follow-up visits, and the patients' own reports.
+    Three reads for the whole scope: the fulfilled procedures with their referral's baseline,
+    the scored follow-up visits, and the patients' own reports.
     """
-    procedures = in_scope(
-        Appointment.objects.filter(kind=Appointment.Kind.PROCEDURE, status=Appointment.Status.FULFILLED),
-        scope,
-        period,
-    )
-    ids = procedures.values("referral_id")
+    procedures = _fulfilled_procedures(scope, period)
     first_procedure = _latest_per_referral(
         procedures.order_by("referral_id", "starts_at", "id").values_list(
             "referral_id",
@@ -104,21 +127,7 @@ def procedure_outcome_rows(scope: Scope, period: Period) -> list[dict[str, Any]]
             "referral__pain_score",
         )
     )
-    visit_scores = _latest_per_referral(
-        Appointment.objects.filter(
-            referral__in=ids,
-            kind=Appointment.Kind.FOLLOW_UP,
-            status=Appointment.Status.FULFILLED,
-            pain_score__isnull=False,
-        )
-        .order_by("referral_id", "-starts_at", "-id")
-        .values_list("referral_id", "pain_score", "starts_at")
-    )
-    reports = _latest_per_referral(
-        PatientReportedOutcome.objects.filter(referral__in=ids)
-        .order_by("referral_id", "-reported_at", "-id")
-        .values_list("referral_id", "pain_score", "reported_at", "global_impression")
-    )
+    visit_scores, reports = _latest_scores(procedures.values("referral_id"))
     rows = []
     for pk, (procedure_at, performed, requested, baseline) in first_procedure.items():
         visit_score, visit_at = visit_scores.get(pk, (None, None))
