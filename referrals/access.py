@@ -1,4 +1,4 @@
-"""Who may do what to a referral, and in which states: one rule table for services and screens.
+"""Who may do what to a referral: the roles a user holds and what the transition table lets them do.
 
 Decisions over a referral and a user. The database reads are the user's practice
 memberships (``directory.enrolment.practice_ids_for_user``), which callers may pass in to
@@ -8,60 +8,17 @@ avoid repeating it, and, for coordinators, whether the referral is theirs to see
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
 from directory.enrolment import practice_ids_for_user
 from referrals.models import Referral
 from referrals.selectors import referral_needs_coordinator
+from referrals.workflow import TRANSITIONS, Role, is_allowed
 
 # A signed-in user or AnonymousUser: anything with is_authenticated, is_active, has_perm.
 AnyUser = Any
 
 Status = Referral.Status
-
-
-class Role(StrEnum):
-    REFERRER = "referrer"  # the clinician who made the referral
-    PRACTICE_STAFF = "practice_staff"  # works for the practice the referral is with now
-    ROUTER = "router"  # may route unroutable referrals by hand (a permission)
-    SUPERUSER = "superuser"
-
-
-class Action(StrEnum):
-    ACCEPT = "accept"
-    DECLINE = "decline"
-    SCHEDULE = "schedule"
-    RECORD_VISIT = "record_visit"
-    COMPLETE = "complete"
-    CANCEL = "cancel"
-    ROUTE_BY_HAND = "route_by_hand"
-
-
-@dataclass(frozen=True)
-class Rule:
-    from_statuses: frozenset[str]
-    roles: frozenset[Role]
-
-
-def _rule(statuses: Collection[str], roles: Collection[Role]) -> Rule:
-    return Rule(frozenset(statuses), frozenset({*roles, Role.SUPERUSER}))
-
-
-RULES: dict[Action, Rule] = {
-    Action.ACCEPT: _rule({Status.PENDING}, {Role.PRACTICE_STAFF}),
-    Action.DECLINE: _rule({Status.PENDING}, {Role.PRACTICE_STAFF}),
-    Action.SCHEDULE: _rule({Status.ACCEPTED, Status.SCHEDULED, Status.IN_TREATMENT}, {Role.PRACTICE_STAFF}),
-    Action.RECORD_VISIT: _rule({Status.SCHEDULED, Status.IN_TREATMENT}, {Role.PRACTICE_STAFF}),
-    Action.COMPLETE: _rule({Status.IN_TREATMENT}, {Role.PRACTICE_STAFF}),
-    Action.CANCEL: _rule(
-        {Status.PENDING, Status.ACCEPTED, Status.SCHEDULED, Status.IN_TREATMENT, Status.UNROUTABLE},
-        {Role.REFERRER, Role.PRACTICE_STAFF},
-    ),
-    Action.ROUTE_BY_HAND: _rule({Status.UNROUTABLE}, {Role.ROUTER}),
-}
 
 
 def may_refer(user: AnyUser) -> bool:
@@ -118,13 +75,7 @@ def sees_every_practice(
     return bool(roles_of(user, referral, practice_ids) & {Role.REFERRER, Role.ROUTER, Role.SUPERUSER})
 
 
-def is_allowed(action: Action, *, roles: Collection[Role], status: str) -> bool:
-    """True when someone holding ``roles`` may take ``action`` on a referral in ``status``."""
-    rule = RULES[action]
-    return status in rule.from_statuses and bool(rule.roles.intersection(roles))
-
-
 def allowed_actions(referral: Referral, user: Any, practice_ids: frozenset[int] | None = None) -> list[str]:
-    """The actions ``user`` may take on ``referral`` now, in the order of the rule table."""
+    """The actions ``user`` may take on ``referral`` now, in the order of the transition table."""
     roles = roles_of(user, referral, practice_ids)
-    return [action.value for action in RULES if is_allowed(action, roles=roles, status=referral.status)]
+    return [action.value for action in TRANSITIONS if is_allowed(action, roles=roles, status=referral.status)]

@@ -26,7 +26,7 @@ from rest_framework.views import APIView
 
 from directory.apis import DirectoryPagination
 from referrals import selectors, services
-from referrals.access import Action, allowed_actions
+from referrals.access import allowed_actions
 from referrals.audit import audit_record, audit_record_many
 from referrals.models import Appointment, AuditLogEntry, Referral
 from referrals.serializers import (
@@ -43,6 +43,7 @@ from referrals.serializers import (
     RouteByHandSerializer,
     ScheduleSerializer,
 )
+from referrals.workflow import Action
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 MAX_IDEMPOTENCY_KEY_LENGTH = 255

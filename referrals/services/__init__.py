@@ -3,11 +3,13 @@
 Each service checks who is asking (``referrals.access``) and what the current state
 allows, locks the referral row first so concurrent requests queue up behind each other,
 writes a timeline event and the notifications someone must get, all in one transaction.
+A person's action does this through ``transition.referral_transition``, which moves the
+status as the transition table (``referrals.workflow``) says.
 
 One module per part of the referral's life: ``submission`` (a new referral), ``route``
 (sending it to a practice), ``answers`` (the practice accepts, declines or lets it time
-out), ``appointments`` (visits), ``closing`` (completed or cancelled); ``checks``,
-``timeline`` and ``errors`` are shared by all of them. Callers import from
+out), ``appointments`` (visits), ``closing`` (completed or cancelled); ``transition``,
+``checks``, ``timeline`` and ``errors`` are shared by all of them. Callers import from
 ``referrals.services``.
 """
 

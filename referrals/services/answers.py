@@ -7,12 +7,13 @@ from typing import Any
 
 from django.db import transaction
 
-from referrals.access import Action
 from referrals.models import Referral, ReferralEvent
-from referrals.services.checks import authorize, locked
+from referrals.services.checks import locked
 from referrals.services.errors import InvalidInput
 from referrals.services.route import referral_route
-from referrals.services.timeline import queue_notifications, record_event
+from referrals.services.timeline import queue_notifications
+from referrals.services.transition import referral_transition
+from referrals.workflow import Action
 
 Status = Referral.Status
 EventKind = ReferralEvent.Kind
@@ -21,14 +22,8 @@ EventKind = ReferralEvent.Kind
 @transaction.atomic
 def referral_accept(*, referral: Referral, user: Any) -> Referral:
     """Accept ``referral`` for the user's practice; exactly one of concurrent accepts succeeds."""
-    referral = locked(referral)
-    authorize(Action.ACCEPT, user=user, referral=referral)
-    referral.status = Status.ACCEPTED
-    referral.acceptance_deadline = None
-    referral.save(update_fields=["status", "acceptance_deadline", "updated_at"])
-    record_event(
-        referral, kind=EventKind.ACCEPTED, actor=user, from_status=Status.PENDING, practice=referral.practice
-    )
+    with referral_transition(Action.ACCEPT, referral=referral, user=user) as change:
+        change.fields["acceptance_deadline"] = None
     return referral
 
 
@@ -39,11 +34,10 @@ def referral_decline(*, referral: Referral, user: Any, reason: str, comment: str
         raise InvalidInput({"reason": [f"Choose one of {', '.join(ReferralEvent.Reason.values)}."]})
     if reason == ReferralEvent.Reason.OTHER and not comment.strip():
         raise InvalidInput({"comment": ["Say why in a comment when the reason is 'other'."]})
-    referral = locked(referral)
-    authorize(Action.DECLINE, user=user, referral=referral)
-    return referral_move_on(
-        referral=referral, kind=EventKind.DECLINED, actor=user, reason=reason, comment=comment.strip()
-    )
+    with referral_transition(Action.DECLINE, referral=referral, user=user) as change:
+        change.reason = reason
+        change.comment = comment.strip()
+    return referral_route(referral=referral)
 
 
 @transaction.atomic

@@ -10,15 +10,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from directory.models import Practice, PracticeLocation, Procedure, Provider
-from referrals.access import Action
 from referrals.local_time import visit_time, visit_zone
-from referrals.models import Appointment, FollowUp, Referral, ReferralEvent
-from referrals.services.checks import authorize, locked, validate_pain_score
+from referrals.models import Appointment, FollowUp, Referral
+from referrals.services.checks import validate_pain_score
 from referrals.services.errors import InvalidInput, InvalidTransition, SlotTaken
-from referrals.services.timeline import record_event
-
-Status = Referral.Status
-EventKind = ReferralEvent.Kind
+from referrals.services.transition import referral_transition
+from referrals.workflow import Action
 
 
 def _check_belongs_to_practice(
@@ -78,27 +75,6 @@ def _create_visit(referral: Referral, practice: Practice, **fields: Any) -> Appo
         raise SlotTaken("That time is already booked; choose another slot.") from error
 
 
-def _record_booking(referral: Referral, appointment: Appointment, user: Any) -> None:
-    """Cover the earliest open follow-up of the visit's kind, move an accepted referral to
-    ``scheduled`` and write the booking on the timeline."""
-    follow_up = _open_follow_up(referral, appointment.kind)
-    if follow_up is not None:
-        follow_up.appointment = appointment
-        follow_up.save(update_fields=["appointment"])
-    from_status = referral.status
-    if referral.status == Status.ACCEPTED:
-        referral.status = Status.SCHEDULED
-        referral.save(update_fields=["status", "updated_at"])
-    record_event(
-        referral,
-        kind=EventKind.SCHEDULED,
-        actor=user,
-        from_status=from_status,
-        practice=referral.practice,
-        comment=f"{appointment.get_kind_display()} on {visit_time(appointment)}",
-    )
-
-
 @transaction.atomic
 def appointment_schedule(
     *,
@@ -121,11 +97,27 @@ def appointment_schedule(
     if kind not in Appointment.Kind.values:
         raise InvalidInput({"kind": [f"Choose one of {', '.join(Appointment.Kind.values)}."]})
     _check_booking_time(starts_at, outcome, pain_score)
-    referral = locked(referral)
-    authorize(Action.SCHEDULE, user=user, referral=referral)
+    with referral_transition(Action.SCHEDULE, referral=referral, user=user) as change:
+        appointment = _book(referral, kind=kind, starts_at=starts_at, provider=provider, location=location)
+        _cover_open_follow_up(referral, appointment)
+        change.comment = f"{appointment.get_kind_display()} on {visit_time(appointment)}"
+    if outcome is None:
+        return appointment
+    return appointment_record_visit(appointment=appointment, user=user, status=outcome, pain_score=pain_score)
+
+
+def _book(
+    referral: Referral,
+    *,
+    kind: str,
+    starts_at: datetime.datetime,
+    provider: Provider | None,
+    location: PracticeLocation | None,
+) -> Appointment:
+    """A new booked visit at the referral's practice; raises ``SlotTaken`` if the slot is held."""
     assert referral.practice is not None  # every schedulable status has a practice
     _check_belongs_to_practice(referral.practice, provider=provider, location=location)
-    appointment = _create_visit(
+    return _create_visit(
         referral,
         referral.practice,
         kind=kind,
@@ -133,10 +125,13 @@ def appointment_schedule(
         location=location or referral.practice_location,
         starts_at=starts_at,
     )
-    _record_booking(referral, appointment, user)
-    if outcome is None:
-        return appointment
-    return appointment_record_visit(appointment=appointment, user=user, status=outcome, pain_score=pain_score)
+
+
+def _cover_open_follow_up(referral: Referral, appointment: Appointment) -> None:
+    follow_up = _open_follow_up(referral, appointment.kind)
+    if follow_up is not None:
+        follow_up.appointment = appointment
+        follow_up.save(update_fields=["appointment"])
 
 
 _VISIT_MOVES = {
@@ -154,16 +149,6 @@ def follow_up_dates(visit_day: datetime.date) -> list[datetime.date]:
     return [visit_day + datetime.timedelta(days=days) for days in settings.REFERRAL_FOLLOW_UP_DAYS]
 
 
-def _procedure_done(appointment: Appointment, referral: Referral, performed: Procedure | None) -> None:
-    """A fulfilled procedure: what was done, and the follow-ups due from its day at the practice."""
-    appointment.procedure_performed = performed or referral.requested_procedure
-    visit_day = appointment.starts_at.astimezone(visit_zone(appointment)).date()
-    FollowUp.objects.bulk_create(
-        FollowUp(referral=referral, source_appointment=appointment, due_on=due_on)
-        for due_on in follow_up_dates(visit_day)
-    )
-
-
 @transaction.atomic
 def appointment_record_visit(
     *,
@@ -179,9 +164,26 @@ def appointment_record_visit(
     creates the follow-ups due (settings ``REFERRAL_FOLLOW_UP_DAYS``).
     """
     validate_pain_score(pain_score)
-    referral = locked(appointment.referral)
-    authorize(Action.RECORD_VISIT, user=user, referral=referral)
-    appointment = Appointment.objects.select_for_update().get(pk=appointment.pk, referral=referral)
+    referral = appointment.referral
+    with referral_transition(Action.RECORD_VISIT, referral=referral, user=user) as change:
+        appointment = _visit_record(
+            referral, appointment.pk, status=status, pain_score=pain_score, procedure=procedure_performed
+        )
+        change.moves = status == Appointment.Status.FULFILLED
+        change.comment = f"{appointment.get_kind_display()}: {appointment.get_status_display().lower()}"
+    return appointment
+
+
+def _visit_record(
+    referral: Referral,
+    appointment_id: int,
+    *,
+    status: str,
+    pain_score: int | None,
+    procedure: Procedure | None,
+) -> Appointment:
+    """The appointment, locked and moved to ``status``; a fulfilled procedure adds its follow-ups."""
+    appointment = Appointment.objects.select_for_update().get(pk=appointment_id, referral=referral)
     allowed: set[str] = set(_VISIT_MOVES.get(Appointment.Status(appointment.status), set()))
     if status not in allowed:
         current = appointment.get_status_display().lower()
@@ -190,18 +192,16 @@ def appointment_record_visit(
     if pain_score is not None:
         appointment.pain_score = pain_score
     if status == Appointment.Status.FULFILLED and appointment.kind == Appointment.Kind.PROCEDURE:
-        _procedure_done(appointment, referral, procedure_performed)
+        _procedure_done(appointment, referral, procedure)
     appointment.save(update_fields=["status", "pain_score", "procedure_performed", "updated_at"])
-    from_status = referral.status
-    if status == Appointment.Status.FULFILLED and referral.status == Status.SCHEDULED:
-        referral.status = Status.IN_TREATMENT
-        referral.save(update_fields=["status", "updated_at"])
-    record_event(
-        referral,
-        kind=EventKind.VISIT_RECORDED,
-        actor=user,
-        from_status=from_status,
-        practice=referral.practice,
-        comment=f"{appointment.get_kind_display()}: {appointment.get_status_display().lower()}",
-    )
     return appointment
+
+
+def _procedure_done(appointment: Appointment, referral: Referral, performed: Procedure | None) -> None:
+    """A fulfilled procedure: what was done, and the follow-ups due from its day at the practice."""
+    appointment.procedure_performed = performed or referral.requested_procedure
+    visit_day = appointment.starts_at.astimezone(visit_zone(appointment)).date()
+    FollowUp.objects.bulk_create(
+        FollowUp(referral=referral, source_appointment=appointment, due_on=due_on)
+        for due_on in follow_up_dates(visit_day)
+    )

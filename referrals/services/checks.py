@@ -6,9 +6,9 @@ from typing import Any
 
 from directory.enrolment import practice_ids_for_user
 from referrals import access
-from referrals.access import Action
 from referrals.models import Referral
 from referrals.services.errors import ActionForbidden, InvalidInput, InvalidTransition, PermissionDenied
+from referrals.workflow import Transition
 
 
 def locked(referral: Referral) -> Referral:
@@ -22,30 +22,18 @@ def locked(referral: Referral) -> Referral:
     return referral
 
 
-def authorize(action: Action, *, user: Any, referral: Referral) -> None:
-    """Raise unless ``user`` may take ``action`` on ``referral`` in its current state."""
+def authorize(row: Transition, *, user: Any, referral: Referral) -> None:
+    """Raise unless ``user`` may take the action of ``row`` on ``referral`` in its current state."""
     practice_ids = practice_ids_for_user(user)
     roles = access.roles_of(user, referral, practice_ids)
     if not access.may_see(user, referral, practice_ids):
         raise PermissionDenied("No such referral.")
-    rule = access.RULES[action]
-    if not rule.roles.intersection(roles):
-        raise ActionForbidden(f"You may not {action.value.replace('_', ' ')} this referral.")
-    if referral.status not in rule.from_statuses:
+    if not row.roles.intersection(roles):
+        raise ActionForbidden(f"You may not {row.action.value.replace('_', ' ')} this referral.")
+    if referral.status not in row.from_statuses:
         raise InvalidTransition(
-            f"A referral that is {referral.get_status_display().lower()} cannot be {PAST_TENSE[action]}."
+            f"A referral that is {referral.get_status_display().lower()} cannot be {row.past_tense}."
         )
-
-
-PAST_TENSE = {
-    Action.ACCEPT: "accepted",
-    Action.DECLINE: "declined",
-    Action.SCHEDULE: "scheduled",
-    Action.RECORD_VISIT: "given a visit",
-    Action.COMPLETE: "completed",
-    Action.CANCEL: "cancelled",
-    Action.ROUTE_BY_HAND: "routed by hand",
-}
 
 
 def validate_pain_score(pain_score: int | None, *, field_name: str = "pain_score") -> None:

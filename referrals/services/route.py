@@ -12,11 +12,11 @@ from django.utils import timezone
 from directory.enrolment import enrolment_gaps
 from directory.models import Practice, PracticeLocation
 from referrals import routing
-from referrals.access import Action
 from referrals.models import Referral, ReferralEvent
-from referrals.services.checks import authorize, locked
 from referrals.services.errors import InvalidInput
 from referrals.services.timeline import record_event
+from referrals.services.transition import referral_transition
+from referrals.workflow import Action
 
 Status = Referral.Status
 EventKind = ReferralEvent.Kind
@@ -28,6 +28,23 @@ def acceptance_deadline(disposition: str, *, now: datetime.datetime) -> datetime
     return now + datetime.timedelta(hours=hours)
 
 
+def _placement(
+    referral: Referral,
+    *,
+    practice: Practice | None,
+    location: PracticeLocation | None = None,
+    distance_mi: float | None = None,
+) -> dict[str, Any]:
+    """The fields that put ``referral`` with ``practice`` (or, for None, with nobody)."""
+    deadline = None if practice is None else acceptance_deadline(referral.disposition, now=timezone.now())
+    return {
+        "practice": practice,
+        "practice_location": location,
+        "practice_distance_mi": distance_mi,
+        "acceptance_deadline": deadline,
+    }
+
+
 def _assign(
     referral: Referral,
     *,
@@ -35,25 +52,11 @@ def _assign(
     location: PracticeLocation | None = None,
     distance_mi: float | None = None,
 ) -> None:
-    referral.practice = practice
-    referral.practice_location = location
-    referral.practice_distance_mi = distance_mi
-    if practice is None:
-        referral.status = Status.UNROUTABLE
-        referral.acceptance_deadline = None
-    else:
-        referral.status = Status.PENDING
-        referral.acceptance_deadline = acceptance_deadline(referral.disposition, now=timezone.now())
-    referral.save(
-        update_fields=[
-            "practice",
-            "practice_location",
-            "practice_distance_mi",
-            "status",
-            "acceptance_deadline",
-            "updated_at",
-        ]
-    )
+    fields = _placement(referral, practice=practice, location=location, distance_mi=distance_mi)
+    for name, value in fields.items():
+        setattr(referral, name, value)
+    referral.status = Status.UNROUTABLE if practice is None else Status.PENDING
+    referral.save(update_fields=[*fields, "status", "updated_at"])
 
 
 @transaction.atomic
@@ -95,15 +98,10 @@ def referral_route_by_hand(*, referral: Referral, user: Any, practice: Practice)
     Refused (``InvalidInput`` on ``practice``, naming the reason) unless the practice
     receives referrals.
     """
-    referral = locked(referral)
-    authorize(Action.ROUTE_BY_HAND, user=user, referral=referral)
-    if not Practice.objects.receiving_referrals().filter(pk=practice.pk).exists():
-        gaps = enrolment_gaps(practice) or {"enrolled_at": "it is not enrolled"}
-        reasons = "; ".join(gaps.values())
-        raise InvalidInput({"practice": [f"{practice.name} does not receive referrals: {reasons}."]})
-    from_status = referral.status
-    _assign(referral, practice=practice)
-    record_event(
-        referral, kind=EventKind.ROUTED_BY_HAND, actor=user, from_status=from_status, practice=practice
-    )
+    with referral_transition(Action.ROUTE_BY_HAND, referral=referral, user=user) as change:
+        if not Practice.objects.receiving_referrals().filter(pk=practice.pk).exists():
+            gaps = enrolment_gaps(practice) or {"enrolled_at": "it is not enrolled"}
+            reasons = "; ".join(gaps.values())
+            raise InvalidInput({"practice": [f"{practice.name} does not receive referrals: {reasons}."]})
+        change.fields.update(_placement(referral, practice=practice))
     return referral
