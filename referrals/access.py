@@ -12,6 +12,7 @@ from typing import Any
 
 from directory.enrolment import practice_ids_for_user
 from referrals.models import Referral
+from referrals.roles import is_coordinator
 from referrals.selectors import referral_needs_coordinator
 from referrals.workflow import TRANSITIONS, Role, is_allowed
 
@@ -44,7 +45,7 @@ def roles_of(user: AnyUser, referral: Referral, practice_ids: frozenset[int] | N
     ids = practice_ids_for_user(user) if practice_ids is None else practice_ids
     if referral.practice_id is not None and referral.practice_id in ids:
         roles.add(Role.PRACTICE_STAFF)
-    if user.has_perm("referrals.route_referral_by_hand"):
+    if is_coordinator(user):
         roles.add(Role.ROUTER)
     return roles
 

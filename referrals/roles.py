@@ -6,6 +6,8 @@ give either group its permissions again where a database lacks them (the demo, t
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.models import Group, Permission
 
 STAFF_GROUP = "IR office staff"
@@ -51,6 +53,15 @@ COORDINATOR_PERMISSIONS = {
     ],
     "auth": ["view_user"],
 }
+
+
+ROUTE_BY_HAND_PERMISSION = "referrals.route_referral_by_hand"
+
+
+def is_coordinator(user: Any) -> bool:
+    """True for referral coordinators, who route by hand and see the referrals stuck on the way
+    (docs/workflow.md, "Who sees what"), and for superusers, who may do everything."""
+    return bool(user.has_perm(ROUTE_BY_HAND_PERMISSION))
 
 
 def _group(name: str, permissions: dict[str, list[str]]) -> Group:

@@ -26,6 +26,7 @@ from django.utils import timezone
 from directory.enrolment import NEEDS_ATTENTION_AFTER, practice_ids_for_user
 from directory.models import Practice, PracticeLocation
 from referrals.models import Appointment, FollowUp, NotificationOutbox, Referral, ReferralEvent
+from referrals.roles import is_coordinator
 
 Outbox = NotificationOutbox
 # The notices that deliver a referral to the practice it was routed to.
@@ -77,8 +78,9 @@ def referrals_in_scope(user: Any) -> QuerySet[Referral]:
     if user.is_superuser:
         return Referral.objects.all()
     mine = Q(clinician_id=user.pk) | Q(practice_id__in=practice_ids_for_user(user))
-    if user.has_perm("referrals.route_referral_by_hand"):
-        mine |= needs_coordinator()
+    coordinated = coordinator_referrals(user)
+    if coordinated is not None:
+        mine |= coordinated
     return Referral.objects.filter(mine)
 
 
@@ -221,6 +223,12 @@ def needs_coordinator(now: datetime.datetime | None = None) -> Q:
     now = now or timezone.now()
     past_deadline = Q(status=Referral.Status.PENDING, acceptance_deadline__lte=now)
     return Q(status=Referral.Status.UNROUTABLE) | past_deadline | delivery_failed(now)
+
+
+def coordinator_referrals(user: Any) -> Q | None:
+    """The referrals ``user`` sees as a referral coordinator (``needs_coordinator``), beyond
+    their own; None when ``user`` is not one. Screens, the APIs and the admin all ask this."""
+    return needs_coordinator() if is_coordinator(user) else None
 
 
 def referral_needs_coordinator(referral: Referral) -> bool:

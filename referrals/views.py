@@ -27,6 +27,7 @@ from referrals.access import allowed_actions, may_refer
 from referrals.audit import audit_record, audit_record_many
 from referrals.forms import CancelForm, ReferralForm
 from referrals.models import AuditLogEntry, Referral, ReferralEvent
+from referrals.roles import ROUTE_BY_HAND_PERMISSION
 from triage.rules import QUESTIONS, Disposition
 
 Action = AuditLogEntry.Action
@@ -168,7 +169,7 @@ def referral_cancel(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 
 @never_cache
 @login_required
-@permission_required("referrals.route_referral_by_hand", raise_exception=True)
+@permission_required(ROUTE_BY_HAND_PERMISSION, raise_exception=True)
 @require_http_methods(["GET"])
 def coordinator_worklist(request: HttpRequest) -> HttpResponse:
     """The referral coordinators' worklist; no patient names, only references."""

@@ -17,9 +17,6 @@ URGENCY_RANK = Case(
 )
 
 
-ROUTE_BY_HAND_PERMISSION = "referrals.route_referral_by_hand"
-
-
 def short_id(referral: Referral) -> str:
     """The first block of the referral's public id: enough to tell referrals apart on a screen."""
     return str(referral.public_id).split("-")[0]

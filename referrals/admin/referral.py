@@ -25,11 +25,11 @@ from referrals.admin.scoping import ALL_PRACTICES, OfficeScopedAdmin, practice_i
 from referrals.audit import audit_record, audit_record_many
 from referrals.local_time import at_practice, referral_zone
 from referrals.models import Appointment, AuditLogEntry, Referral
+from referrals.roles import is_coordinator
 from referrals.wording import NO_RED_FLAGS, urgency_label
 from triage.rules import Disposition
 
 Action = AuditLogEntry.Action
-ROUTE_BY_HAND_PERMISSION = "referrals.route_referral_by_hand"
 BOOKED = Appointment.Status.BOOKED
 
 
@@ -131,18 +131,19 @@ class ReferralAdmin(ReferralPageActionsMixin, ReferralActionsMixin, OfficeScoped
 
     def works_for_an_office(self, request: HttpRequest) -> bool:
         # Whoever may route by hand works the unroutable referrals, office or not.
-        return super().works_for_an_office(request) or request.user.has_perm(ROUTE_BY_HAND_PERMISSION)
+        return super().works_for_an_office(request) or is_coordinator(request.user)
 
     def scope_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         scoped = super().scope_queryset(request, queryset)
-        if practice_ids_for(request) is not ALL_PRACTICES and request.user.has_perm(ROUTE_BY_HAND_PERMISSION):
+        coordinated = selectors.coordinator_referrals(request.user)
+        if practice_ids_for(request) is not ALL_PRACTICES and coordinated is not None:
             # Unroutable and stuck referrals are the coordinators' to place (docs/workflow.md).
-            return scoped | queryset.filter(selectors.needs_coordinator())
+            return scoped | queryset.filter(coordinated)
         return scoped
 
     def get_actions(self, request: HttpRequest) -> dict[str, Any]:
         actions = super().get_actions(request)
-        if not request.user.has_perm(ROUTE_BY_HAND_PERMISSION):
+        if not is_coordinator(request.user):
             actions.pop("route_by_hand", None)
         return actions
 

@@ -15,10 +15,9 @@ from django.utils import timezone
 from directory.enrolment import practice_ids_for_user
 from directory.models import Practice
 from referrals.metrics.queries import Period, Scope
+from referrals.roles import is_coordinator
 
 ALL_PRACTICES_PERMISSION = "referrals.view_all_practice_metrics"
-# Coordinators route unroutable referrals by hand: they see every practice already.
-ROUTE_BY_HAND_PERMISSION = "referrals.route_referral_by_hand"
 DEFAULT_DAYS = 365
 LONGEST_DAYS = 3660
 
@@ -53,14 +52,11 @@ def period_from(since: str | None, until: str | None) -> Period:
 
 
 def sees_all_practices(user: Any) -> bool:
-    """Superusers and coordinators: the metrics permission, or routing by hand."""
+    """Superusers and coordinators: the metrics permission, or routing by hand (coordinators
+    see every practice's stuck referrals already)."""
     if not user.is_active:
         return False
-    return bool(
-        user.is_superuser
-        or user.has_perm(ALL_PRACTICES_PERMISSION)
-        or user.has_perm(ROUTE_BY_HAND_PERMISSION)
-    )
+    return bool(user.is_superuser or user.has_perm(ALL_PRACTICES_PERMISSION) or is_coordinator(user))
 
 
 def practices_visible_to(user: Any) -> list[Practice]:
