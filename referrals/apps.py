@@ -9,3 +9,7 @@ class ReferralsConfig(AppConfig):
         from referrals.enrolment import watch_practices
 
         watch_practices()
+        # The task layer listens for new outbox rows, and delivery for notices that failed
+        # for good (signals of referrals.notifications), in every process: web, worker, command.
+        import referrals.delivery
+        import referrals.tasks  # noqa: F401

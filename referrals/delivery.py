@@ -11,9 +11,10 @@ from __future__ import annotations
 import datetime
 
 from django.db import transaction
+from django.dispatch import receiver
 
 from directory.services import practice_endpoint_mark_error, practice_record_delivery
-from referrals import selectors, services
+from referrals import notifications, selectors, services
 from referrals.models import NotificationOutbox, Referral, ReferralEvent
 
 UNDELIVERED_COMMENT = "The practice's referral inbox could not be reached."
@@ -75,6 +76,13 @@ def referral_move_on_failed_notice(*, referral_id: int, practice_id: int) -> boo
     if still_trying.exists():
         return False
     return referral_move_on_undelivered(referral_id=referral_id)
+
+
+@receiver(notifications.practice_notice_failed)
+def _move_on_after_failed_notice(
+    sender: object, referral_id: int, practice_id: int, **kwargs: object
+) -> None:
+    referral_move_on_failed_notice(referral_id=referral_id, practice_id=practice_id)
 
 
 def referrals_move_on_undelivered(*, now: datetime.datetime | None = None, limit: int = 200) -> int:

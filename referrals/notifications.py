@@ -12,6 +12,11 @@ record of it, exactly once:
   the row is marked failed. Due times live in the row, so nothing waits in the broker.
 
 Subjects and logs never carry patient names; rows are named by their id only.
+
+This module sits below the services and the tasks and imports neither: it announces rows
+to queue (``notifications_written``) and practice notices that failed for good
+(``practice_notice_failed``), and the outer layers that own those jobs listen
+(``referrals.tasks`` queues the delivery, ``referrals.delivery`` moves the referral on).
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import F, Q
+from django.dispatch import Signal
 from django.urls import reverse
 from django.utils import timezone
 
@@ -44,6 +50,12 @@ Outbox = NotificationOutbox
 EventKind = ReferralEvent.Kind
 
 T = TypeVar("T")
+
+# Sent once the transaction that wrote outbox rows commits, with ``notification_ids``.
+notifications_written = Signal()
+# Sent when a practice's new-referral notice failed for good, with ``referral_id`` and
+# ``practice_id``.
+practice_notice_failed = Signal()
 
 # Notes in last_error while a send is under way (see _mark_sending).
 SENDING = "Sending; no outcome recorded yet."
@@ -251,9 +263,7 @@ def _after_permanent_failure(row: NotificationOutbox) -> None:
         and row.event_kind in DELIVERY_EVENT_KINDS
         and row.practice_id is not None
     ):
-        from referrals.delivery import referral_move_on_failed_notice
-
-        referral_move_on_failed_notice(referral_id=row.referral_id, practice_id=row.practice_id)
+        practice_notice_failed.send(sender=Outbox, referral_id=row.referral_id, practice_id=row.practice_id)
 
 
 def _record_failure(row: NotificationOutbox, error: Exception) -> None:
@@ -418,24 +428,9 @@ def notifications_deliver_due(*, time_budget_seconds: float = 40.0) -> int:
 def deliver_after_commit(notification_ids: list[int]) -> None:
     """Queue delivery of these rows once the current transaction commits.
 
-    A broker outage never fails the caller (a web request, typically): the publish error is
-    logged without any patient data and the rows stay pending for the periodic sweep.
+    Rows nobody queues (the broker is down) stay pending for the periodic sweep.
     """
     if notification_ids:
-        transaction.on_commit(lambda: _publish(notification_ids))
-
-
-def _publish(notification_ids: list[int]) -> None:
-    from referrals.tasks import deliver_notification
-
-    for position, notification_id in enumerate(notification_ids):
-        try:
-            deliver_notification.delay(notification_id)
-        except Exception as error:  # the broker (or an eager run) failed: the sweep takes over
-            logger.warning(
-                "Could not queue %s notification(s) starting with %s (%s); the sweep will deliver them.",
-                len(notification_ids) - position,
-                notification_id,
-                type(error).__name__,
-            )
-            return
+        transaction.on_commit(
+            lambda: notifications_written.send(sender=Outbox, notification_ids=notification_ids)
+        )

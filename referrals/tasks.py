@@ -1,5 +1,9 @@
 """Celery tasks: thin wrappers over the background services, each safe to run twice.
 
+The outer layer of the app: it imports the services and the notification outbox, never the
+other way round. New outbox rows are announced after their commit
+(``notifications.notifications_written``) and queued from here.
+
 Every task retries a dropped database connection with exponential backoff (capped at a
 minute, six tries); the periodic ones are polled by beat (``CELERY_BEAT_SCHEDULE``) and find
 their due work in the database.
@@ -7,13 +11,17 @@ their due work in the database.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from celery import shared_task
 from celery.signals import task_prerun
 from django.db import InterfaceError, OperationalError, close_old_connections
+from django.dispatch import receiver
 
 from referrals import delivery, escalation, geocoding, notifications, patient_outcomes, reminders
+
+logger = logging.getLogger(__name__)
 
 RETRYING: dict[str, Any] = {
     "autoretry_for": (OperationalError, InterfaceError),
@@ -38,6 +46,26 @@ def _drop_unusable_database_connections(task: Any = None, **kwargs: Any) -> None
 def deliver_notification(notification_id: int) -> bool:
     """Send one outbox row (queued after the commit that wrote it)."""
     return notifications.notification_deliver(notification_id=notification_id)
+
+
+@receiver(notifications.notifications_written)
+def queue_notification_deliveries(sender: Any, notification_ids: list[int], **kwargs: Any) -> None:
+    """Queue one delivery per new outbox row, after the commit that wrote them.
+
+    A broker outage never fails the caller (a web request, typically): the publish error is
+    logged without any patient data and the rows stay pending for the periodic sweep.
+    """
+    for position, notification_id in enumerate(notification_ids):
+        try:
+            deliver_notification.delay(notification_id)
+        except Exception as error:  # the broker (or an eager run) failed: the sweep takes over
+            logger.warning(
+                "Could not queue %s notification(s) starting with %s (%s); the sweep will deliver them.",
+                len(notification_ids) - position,
+                notification_id,
+                type(error).__name__,
+            )
+            return
 
 
 @shared_task(**RETRYING)
