@@ -6,30 +6,27 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import BinaryIO
 
 from django.db import transaction
 from django.utils import timezone
 
-from directory.geo import Origin, zip_centroid
-from directory.models import Practice, PracticeLocation, Provider
+from directory.import_locations import CentroidCache, locations_for
+from directory.models import PracticeLocation, Provider
 from directory.nppes import (
     Candidate,
     Deactivation,
     NppesColumns,
     NppesScanner,
-    PracticeAddress,
     ProviderRecord,
     Rejection,
     RejectReason,
     RowOutcome,
     Skip,
-    location_key,
     parse_record,
     read_provider_row,
 )
-from directory.time_zones import zone_for_address
 
 BATCH_SIZE = 2000
 REPORTED_BAD_NPIS = 5
@@ -107,23 +104,6 @@ class ImportProgress:
     seconds: float
 
 
-class _CentroidCache:
-    """ZIP centroids by 5-digit ZIP, looked up once per run."""
-
-    def __init__(self) -> None:
-        self._by_zip5: dict[str, Origin | None] = {}
-        self.first_lookup_seconds = 0.0
-
-    def get(self, zip5: str) -> Origin | None:
-        if zip5 not in self._by_zip5:
-            started = time.monotonic()
-            self._by_zip5[zip5] = zip_centroid(zip5)
-            if len(self._by_zip5) == 1:
-                # The first lookup opens the place index: a one-off cost, not the file's.
-                self.first_lookup_seconds = time.monotonic() - started
-        return self._by_zip5[zip5]
-
-
 def providers_import_nppes(
     *,
     stream: BinaryIO,
@@ -144,17 +124,9 @@ def providers_import_nppes(
     if not codes:
         raise ValueError("Give at least one taxonomy code to keep.")
     summary = NppesImportSummary()
-    centroids = _CentroidCache()
-    started = time.monotonic()
-    last_report = [started]
-
-    def report(scanner: NppesScanner) -> None:
-        now = time.monotonic()
-        if on_progress is not None and now - last_report[0] >= progress_every_seconds:
-            last_report[0] = now
-            on_progress(ImportProgress(scanner.rows_read, scanner.bytes_read, summary.kept, now - started))
-
-    scanner = NppesScanner(stream, codes, on_block=report)
+    centroids = CentroidCache()
+    progress = _Progress(summary, on_progress, every_seconds=progress_every_seconds)
+    scanner = NppesScanner(stream, codes, on_block=progress.report)
     columns = NppesColumns.from_header(scanner.header)
     batch = _Batch(summary=summary, columns=columns, codes=codes, centroids=centroids)
     for why, record in scanner.candidates():
@@ -166,9 +138,33 @@ def providers_import_nppes(
             batch.flush()
     batch.flush()
     summary.rows_read = scanner.rows_read
-    summary.seconds = time.monotonic() - started
+    summary.seconds = time.monotonic() - progress.started
     summary.setup_seconds = centroids.first_lookup_seconds
     return summary
+
+
+class _Progress:
+    """Tells ``on_progress`` how far the scan got, at most every ``every_seconds``."""
+
+    def __init__(
+        self,
+        summary: NppesImportSummary,
+        on_progress: Callable[[ImportProgress], None] | None,
+        *,
+        every_seconds: float,
+    ) -> None:
+        self.summary = summary
+        self.on_progress = on_progress
+        self.every_seconds = every_seconds
+        self.started = self.last_report = time.monotonic()
+
+    def report(self, scanner: NppesScanner) -> None:
+        now = time.monotonic()
+        if self.on_progress is not None and now - self.last_report >= self.every_seconds:
+            self.last_report = now
+            elapsed = now - self.started
+            kept = self.summary.kept
+            self.on_progress(ImportProgress(scanner.rows_read, scanner.bytes_read, kept, elapsed))
 
 
 def _read(record: bytes, columns: NppesColumns, codes: frozenset[str]) -> RowOutcome:
@@ -186,7 +182,7 @@ class _Batch:
     summary: NppesImportSummary
     columns: NppesColumns
     codes: frozenset[str]
-    centroids: _CentroidCache = field(default_factory=_CentroidCache)
+    centroids: CentroidCache = field(default_factory=CentroidCache)
     records: dict[str, ProviderRecord] = field(default_factory=dict)
     deactivations: dict[str, date] = field(default_factory=dict)
     deactivated_shapes: dict[str, bytes] = field(default_factory=dict)
@@ -246,11 +242,11 @@ def _apply_deactivations(deactivations: dict[str, date], summary: NppesImportSum
 
 
 def _upsert_providers(
-    records: dict[str, ProviderRecord], summary: NppesImportSummary, centroids: _CentroidCache
+    records: dict[str, ProviderRecord], summary: NppesImportSummary, centroids: CentroidCache
 ) -> None:
     if not records:
         return
-    locations = _locations_for(records, summary, centroids)
+    locations = locations_for(records, summary, centroids)
     placed = {npi: record for npi, record in records.items() if record.address.key in locations}
     summary.kept += len(placed)
     existing = {
@@ -326,74 +322,3 @@ def _relink(links: list[tuple[Provider, PracticeLocation]], stale: list[tuple[in
         [through(provider_id=provider.pk, practicelocation_id=location.pk) for provider, location in links],
         ignore_conflicts=True,
     )
-
-
-def _locations_for(
-    records: dict[str, ProviderRecord], summary: NppesImportSummary, centroids: _CentroidCache
-) -> dict[tuple[str, ...], PracticeLocation]:
-    """The practice location for every record's address, creating the missing ones.
-
-    Records whose ZIP has no known centroid are rejected (and get no location).
-    """
-    postal_codes = set()
-    for record in records.values():
-        code = record.address.postal_code
-        postal_codes.update({code, code[:5], code.replace("-", "")})
-    found: dict[tuple[str, ...], PracticeLocation] = {}
-    for location in PracticeLocation.objects.filter(postal_code__in=postal_codes).order_by("pk"):
-        key = location_key(
-            location.address_line1,
-            location.address_line2,
-            location.city,
-            location.state,
-            location.postal_code,
-            location.phone,
-        )
-        found.setdefault(key, location)
-
-    missing: dict[tuple[str, ...], tuple[PracticeAddress, Origin]] = {}
-    for npi, record in records.items():
-        key = record.address.key
-        if key in found or key in missing:
-            continue
-        origin = centroids.get(record.address.zip5)
-        if origin is None:
-            summary.reject(Rejection(RejectReason.UNPLACEABLE_ZIP, npi))
-            continue
-        missing[key] = (record.address, origin)
-    found.update(_create_locations(missing, timezone.now()))
-    return found
-
-
-def _create_locations(
-    missing: dict[tuple[str, ...], tuple[PracticeAddress, Origin]], now: datetime
-) -> dict[tuple[str, ...], PracticeLocation]:
-    if not missing:
-        return {}
-    practices = Practice.objects.bulk_create(
-        [Practice(name=practice_name(address), phone=address.phone) for address, _ in missing.values()]
-    )
-    locations = PracticeLocation.objects.bulk_create(
-        [
-            PracticeLocation(
-                practice=practice,
-                address_line1=address.line1,
-                address_line2=address.line2,
-                city=address.city,
-                state=address.state,
-                postal_code=address.postal_code,
-                phone=address.phone,
-                time_zone=zone_for_address(address.postal_code, address.state),
-                **PracticeLocation.coordinates(origin.lat, origin.lng),
-                geocode_source=PracticeLocation.GeocodeSource.ZIP_CENTROID,
-                geocoded_at=now,
-            )
-            for practice, (address, origin) in zip(practices, missing.values(), strict=True)
-        ]
-    )
-    return dict(zip(missing, locations, strict=True))
-
-
-def practice_name(address: PracticeAddress) -> str:
-    """The name a new practice gets from its address; office staff can rename it in the admin."""
-    return f"Interventional radiology, {address.line1}, {address.city}"[:200]
