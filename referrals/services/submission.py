@@ -19,6 +19,7 @@ from referrals.services.checks import required_text, validate_pain_score
 from referrals.services.errors import ActionForbidden, IdempotencyConflict, InvalidInput
 from referrals.services.route import referral_route
 from referrals.services.timeline import record_event
+from triage.models import Assessment
 from triage.services import assessment_create
 
 Status = Referral.Status
@@ -145,27 +146,15 @@ def _referral_create(
     fingerprint: str,
 ) -> Referral:
     today = timezone.localdate()
-    patient_errors = patient_input_errors(patient_data, today=today)
-    if patient_errors:
-        raise InvalidInput({"patient": patient_errors})
-    if requested_procedure is None and suspected_condition is None:
-        raise InvalidInput(
-            {"requested_procedure": ["Name a requested procedure or a suspected condition (or both)."]}
-        )
-    validate_pain_score(pain_score)
-    question = required_text(clinical_question, field_name="clinical_question", what="the clinical question")
-
-    given = {name: patient_data[name] for name in PATIENT_FIELDS if name in patient_data}
-    patient = Patient.objects.create(**given)
-    try:
-        assessment = assessment_create(
-            age=patient.age_on(today),
-            pain_duration_weeks=triage_data["pain_duration_weeks"],
-            answers=triage_data["answers"],
-            source="referral",
-        )
-    except (KeyError, ValueError) as error:
-        raise InvalidInput({"triage": [str(error)]}) from error
+    question = _checked_question(
+        patient_data,
+        today=today,
+        requested_procedure=requested_procedure,
+        suspected_condition=suspected_condition,
+        clinical_question=clinical_question,
+        pain_score=pain_score,
+    )
+    patient, assessment = _patient_screened(patient_data, triage_data, today=today)
     referral = Referral.objects.create(
         clinician=clinician,
         patient=patient,
@@ -181,6 +170,50 @@ def _referral_create(
         request_fingerprint=fingerprint,
     )
     record_event(referral, kind=EventKind.SUBMITTED, actor=clinician, from_status="", notify=False)
+    return _redirect_or_route(referral)
+
+
+def _checked_question(
+    patient_data: Mapping[str, Any],
+    *,
+    today: datetime.date,
+    requested_procedure: Procedure | None,
+    suspected_condition: Condition | None,
+    clinical_question: str,
+    pain_score: int | None,
+) -> str:
+    """The clinical question, once the patient and the request are fit to store (else ``InvalidInput``)."""
+    patient_errors = patient_input_errors(patient_data, today=today)
+    if patient_errors:
+        raise InvalidInput({"patient": patient_errors})
+    if requested_procedure is None and suspected_condition is None:
+        raise InvalidInput(
+            {"requested_procedure": ["Name a requested procedure or a suspected condition (or both)."]}
+        )
+    validate_pain_score(pain_score)
+    return required_text(clinical_question, field_name="clinical_question", what="the clinical question")
+
+
+def _patient_screened(
+    patient_data: Mapping[str, Any], triage_data: Mapping[str, Any], *, today: datetime.date
+) -> tuple[Patient, Assessment]:
+    """The stored patient and their red-flag screening; a malformed screening is ``InvalidInput``."""
+    given = {name: patient_data[name] for name in PATIENT_FIELDS if name in patient_data}
+    patient = Patient.objects.create(**given)
+    try:
+        assessment = assessment_create(
+            age=patient.age_on(today),
+            pain_duration_weeks=triage_data["pain_duration_weeks"],
+            answers=triage_data["answers"],
+            source="referral",
+        )
+    except (KeyError, ValueError) as error:
+        raise InvalidInput({"triage": [str(error)]}) from error
+    return patient, assessment
+
+
+def _redirect_or_route(referral: Referral) -> Referral:
+    """An emergency goes to emergency care, never to a practice; anything else is routed."""
     if referral.disposition == EMERGENCY:
         referral.status = Status.EMERGENCY_REDIRECT
         referral.save(update_fields=["status", "updated_at"])
