@@ -10,6 +10,9 @@ from urllib.parse import urlsplit
 import environ
 
 from portal.caching import cache_settings
+from portal.logging_config import logging_config
+from portal.oauth import oauth2_provider
+from portal.schedule import beat_schedule
 from portal.secret_key import DEVELOPMENT_SECRET_KEY
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -168,26 +171,7 @@ API_TOKEN_IDLE_DAYS = env.int("API_TOKEN_IDLE_DAYS", default=30)
 
 # FHIR referral exchange: EHRs and practice systems sign in with OAuth 2.0 client
 # credentials (POST /o/token/); a token lasts FHIR_TOKEN_SECONDS (docs/fhir-referrals.md).
-OAUTH2_PROVIDER = {
-    "ACCESS_TOKEN_EXPIRE_SECONDS": env.int("FHIR_TOKEN_SECONDS", default=3600),
-    "SCOPES": {
-        "system/*.read": "Read the referrals this client may see",
-        "system/*.write": "Submit and update referrals",
-    },
-    "DEFAULT_SCOPES": ["system/*.read", "system/*.write"],
-    # Only client credentials are used; hold every other flow to the OAuth 2.0 Security BCP
-    # (RFC 9700) too, and keep tokens hashed at rest.
-    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
-    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
-    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
-    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
-    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
-    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
-    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
-    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_SCHEME": True,
-    "REFRESH_TOKEN_REUSE_PROTECTION": True,
-    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
-}
+OAUTH2_PROVIDER = oauth2_provider(token_seconds=env.int("FHIR_TOKEN_SECONDS", default=3600))
 
 # --- Background work ---------------------------------------------------------
 # With no broker configured, tasks run eagerly in the web process (embedded mode).
@@ -221,38 +205,7 @@ CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=100)
 # Due times live in the database; beat only polls. Every job is safe to run twice or on two
 # workers at once, so a short period costs a few cheap queries and nothing else.
 BACKGROUND_SWEEP_SECONDS = env.float("BACKGROUND_SWEEP_SECONDS", default=30.0)
-CELERY_BEAT_SCHEDULE = {
-    "deliver-pending-notifications": {
-        "task": "referrals.tasks.deliver_pending_notifications",
-        "schedule": BACKGROUND_SWEEP_SECONDS,
-    },
-    "time-out-overdue-referrals": {
-        "task": "referrals.tasks.time_out_overdue_referrals",
-        "schedule": BACKGROUND_SWEEP_SECONDS,
-    },
-    "move-on-undelivered-referrals": {
-        "task": "referrals.tasks.move_on_undelivered_referrals",
-        "schedule": BACKGROUND_SWEEP_SECONDS,
-    },
-    "queue-appointment-reminders": {
-        "task": "referrals.tasks.queue_appointment_reminders",
-        "schedule": max(BACKGROUND_SWEEP_SECONDS, 60.0),
-    },
-    # Hourly; each practice still gets one digest a day (the first run after DIGEST_HOUR).
-    "send-overdue-follow-up-digests": {
-        "task": "referrals.tasks.send_overdue_follow_up_digests",
-        "schedule": 3600.0,
-    },
-    # Hourly: a follow-up falls due on a day, and its patient gets one link that day.
-    "send-outcome-links": {
-        "task": "referrals.tasks.send_outcome_links",
-        "schedule": 3600.0,
-    },
-    "geocode-practice-locations": {
-        "task": "referrals.tasks.geocode_practice_locations",
-        "schedule": 600.0,
-    },
-}
+CELERY_BEAT_SCHEDULE = beat_schedule(sweep_seconds=BACKGROUND_SWEEP_SECONDS)
 # Outbox delivery. A claimed row is held for the lease (longer than the hard time limit, so a
 # live worker never loses its claim); a failed send waits base * 2**(attempt-1) seconds, at
 # most the ceiling, and after the last attempt the row is marked failed.
@@ -291,22 +244,7 @@ GEOCODER_MIN_DELAY_SECONDS = env.float("GEOCODER_MIN_DELAY_SECONDS", default=1.0
 PLACE_INDEX_DIR = env.str("PLACE_INDEX_DIR", default=str(BASE_DIR / ".cache"))
 
 # --- Logging -----------------------------------------------------------------
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "filters": {"redact_link_tokens": {"()": "portal.log_filters.RedactLinkTokens"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    # The loggers that name a request's path: a one-time link's token is replaced first.
-    # (Configuring a logger here drops its own handlers, so the development server's request
-    # lines go to the console handler.) No access log is configured for gunicorn.
-    "loggers": {
-        "django.request": {"filters": ["redact_link_tokens"]},
-        "django.security.csrf": {"filters": ["redact_link_tokens"]},
-        "django.server": {"filters": ["redact_link_tokens"], "handlers": ["console"], "propagate": False},
-    },
-}
+LOGGING = logging_config(level=env.str("LOG_LEVEL", default="INFO"))
 
 # --- Production mode ---------------------------------------------------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
