@@ -2,8 +2,9 @@
 
 The one place the workflow's graph lives (docs/workflow.md, "Transitions", shows this table;
 a test keeps the two equal). ``referrals.access`` reads it to list what a user may do now,
-and every referral service moves the status through ``referrals.services.transition``,
-which reads it too. Adding a status is a row here, its service and its tests.
+and every service of a person's action moves the status through
+``referrals.services.transition``, which reads it too. Adding a status is a row here, its
+service and its tests.
 """
 
 from __future__ import annotations
