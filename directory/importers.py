@@ -15,10 +15,8 @@ from django.utils import timezone
 from directory.import_locations import CentroidCache, locations_for
 from directory.models import PracticeLocation, Provider
 from directory.nppes import (
-    Candidate,
     Deactivation,
     NppesColumns,
-    NppesScanner,
     ProviderRecord,
     Rejection,
     RejectReason,
@@ -27,6 +25,7 @@ from directory.nppes import (
     parse_record,
     read_provider_row,
 )
+from directory.nppes_scanner import Candidate, NppesScanner
 
 BATCH_SIZE = 2000
 REPORTED_BAD_NPIS = 5

@@ -11,10 +11,8 @@ import pytest
 
 from directory.npi import is_valid_npi, npi_check_digit
 from directory.nppes import (
-    Candidate,
     Deactivation,
     NppesColumns,
-    NppesScanner,
     ProviderRecord,
     Rejection,
     RejectReason,
@@ -24,6 +22,7 @@ from directory.nppes import (
     normalise_postal_code,
     read_provider_row,
 )
+from directory.nppes_scanner import Candidate, NppesScanner
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "nppes"
 HEADER = next(csv.reader((FIXTURES / "npidata_pfile_fileheader_v2.csv").open(encoding="utf-8")))
