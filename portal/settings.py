@@ -46,6 +46,11 @@ INSTALLED_APPS = [
     "triage",
     "referrals",
 ]
+# The demo data and logins (manage.py seed_demo), like NHS's "nonprod" app: on by default for
+# the embedded mode and a developer's machine; production turns it off (docs/data.md).
+DEMO_DATA = env.bool("DEMO_DATA", default=True)
+if DEMO_DATA:
+    INSTALLED_APPS += ["demo"]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

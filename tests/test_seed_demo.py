@@ -1,4 +1,8 @@
+import os
+import subprocess
+import sys
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -94,3 +98,25 @@ def test_only_the_demo_admin_can_open_the_admin():
     assert users.get(username="admin").is_superuser
     assert not users.get(username="dr.adams").is_staff
     assert not users.get(username="dr.baker").is_staff
+
+
+def manage_commands(**environment: str) -> str:
+    """The command list ``manage.py help`` prints in a fresh process with ``environment`` set."""
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, **environment}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    done = subprocess.run(
+        [sys.executable, "manage.py", "help", "--commands"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    return done.stdout
+
+
+def test_production_without_demo_data_has_no_demo_app_and_no_seed_command() -> None:
+    assert "seed_demo" in manage_commands(DEMO_DATA="true").split()
+    assert "seed_demo" not in manage_commands(DEMO_DATA="false").split()

@@ -163,7 +163,7 @@ def setup_people() -> dict[str, Any]:
     from django.contrib.auth import get_user_model
 
     from directory.models import Practice, PracticeMembership, Procedure
-    from referrals.demo import staff_group
+    from referrals.roles import staff_group
     from triage.rules import ANSWER_KEYS
     from triage.services import assessment_create
 

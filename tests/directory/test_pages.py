@@ -8,7 +8,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from directory.demo import seed_directory
+from demo.directory_data import seed_directory
 from directory.models import ListingReport, PracticeLocation, Provider
 from tests.directory.factories import PracticeLocationFactory, ProviderFactory
 

@@ -10,7 +10,7 @@ import random
 
 import pytest
 
-from directory.demo import seed_directory
+from demo.directory_data import seed_directory
 from directory.geo import Origin, zip_centroid
 from directory.models import Language, PracticeLocation, Procedure, Provider
 from directory.selectors import providers_near

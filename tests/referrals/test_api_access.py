@@ -11,8 +11,8 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from referrals import services
-from referrals.demo import staff_group
 from referrals.models import AuditLogEntry, Referral
+from referrals.roles import staff_group
 from tests.directory.factories import PracticeFactory
 from tests.referrals.factories import ReferralFactory, StaffFactory, UserFactory
 from tests.referrals.test_api_submit import body as submission_body

@@ -9,10 +9,10 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from directory.demo import seed_directory
+from demo.directory_data import seed_directory
+from demo.management.commands.seed_demo import demo_logins_ensure
+from demo.referral_data import seed_referrals
 from directory.models import Practice, PracticeMembership
-from referrals.demo import seed_referrals
-from referrals.management.commands.seed_demo import demo_logins_ensure
 from referrals.models import Referral, ReferralEvent
 
 pytestmark = pytest.mark.django_db

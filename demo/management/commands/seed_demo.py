@@ -14,8 +14,8 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 from django.test.utils import override_settings
 
-from directory.demo import seed_directory
-from referrals.demo import DEMO_COORDINATOR, seed_referrals
+from demo.directory_data import seed_directory
+from demo.referral_data import DEMO_COORDINATOR, seed_referrals
 from referrals.models import NotificationOutbox
 
 # Documented in the README; these accounts exist only in demo databases.

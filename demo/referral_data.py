@@ -19,13 +19,13 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from directory.demo import DEMO_OFFICES
+from demo.directory_data import DEMO_OFFICES
+from demo.referral_history import seed_history
 from directory.geo import KM_PER_MILE, zip_centroid
 from directory.models import Practice, PracticeMembership, Procedure
 from directory.selectors import practices_near
 from directory.services import practice_enrol
 from referrals import patient_notices, patient_outcomes, services
-from referrals.demo_history import seed_history
 from referrals.models import Appointment, Patient, Referral
 from referrals.roles import coordinator_group, staff_group
 from triage.rules import ANSWER_KEYS
