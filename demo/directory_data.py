@@ -17,6 +17,18 @@ from functools import cache
 from django.db import transaction
 from django.utils import timezone
 
+from demo.vocabulary import (
+    FIRST_NAMES,
+    LAST_NAMES,
+    MIDDLE_INITIALS,
+    PLACE_WORDS,
+    PRACTICE_KINDS,
+    PROCEDURE_CONDITIONS,
+    PROCEDURE_WEIGHTS,
+    SECOND_LANGUAGES,
+    STREET_NAMES,
+    STREET_TYPES,
+)
 from directory.models import Condition, Language, Practice, PracticeLocation, Procedure, Provider
 from directory.npi import npi_check_digit
 from directory.places import zip_rows
@@ -35,98 +47,6 @@ DEMO_OFFICES = {
     "94103": "Bayview",
     "77030": "Harbor",
     "02115": "Northshore",
-}
-
-
-def _words(text: str) -> list[str]:
-    """Return the whitespace-separated words of ``text`` (keeps long name lists compact)."""
-    return text.split()
-
-
-PLACE_WORDS = [
-    *_words("Lakeside Riverside Summit Valley Bayview Northshore Pinecrest Harbor Meadowbrook Crestview"),
-    *_words("Westgate Eastside Highland Fairview Brookside Stonebridge Parkview Greenfield Sunrise"),
-    "Oak Ridge",
-    "Cedar Park",
-]
-PRACTICE_KINDS = [
-    "Vascular & Interventional",
-    "Interventional Radiology",
-    "Interventional Spine Associates",
-    "Image-Guided Therapy Center",
-    "Vascular & Interventional Specialists",
-    "Interventional Pain & Spine",
-    "Minimally Invasive Spine Institute",
-]
-STREET_NAMES = _words("""
-    Medical-Center Hospital Health-Park Main Oak Park Wellness Commerce University Lake Broad Market
-    Elm Washington Jefferson Maple Pine Clinic
-""")
-STREET_TYPES = ["St", "Ave", "Dr", "Blvd", "Way", "Rd", "Pkwy"]
-FIRST_NAMES = {
-    Provider.Sex.FEMALE: _words("""
-    Aisha Alicia Amanda Ana Angela Anjali Camila Catherine Chloe Claire Diana Elena Emily Fatima Grace
-    Hannah Helen Isabel Jennifer Jessica Julia Karen Laura Leah Linh Lucia Maria Megan Mei Michelle
-    Nadia Natalie Nicole Olivia Priya Rachel Rebecca Sara Sofia Susan Valentina Yuki Zara
-"""),
-    Provider.Sex.MALE: _words("""
-    Adam Ahmed Alejandro Andrew Anthony Arjun Benjamin Brian Carlos Christopher Daniel David Diego Eric
-    Ethan Gabriel George Hiroshi Ibrahim James Jason John Jonathan Jorge Joseph Kevin Luis Mark Matthew
-    Michael Minh Mohammed Nathan Omar Patrick Paul Rahul Richard Robert Samuel Stephen Thomas Victor
-    William Wei
-"""),
-}
-MIDDLE_INITIALS = "ABCDEFGHJKLMNPRST"
-LAST_NAMES = _words("""
-    Adams Ahmed Alvarez Anderson Baker Bennett Brooks Brown Campbell Carter Chang Chen Clark Collins
-    Cooper Cruz Davis Diaz Edwards Evans Fischer Flores Foster Garcia Gonzalez Gupta Hall Harris
-    Hernandez Hill Hoffman Hughes Jackson Johnson Kaplan Kelly Khan Kim King Kowalski Lee Lewis Lopez
-    Martin Martinez Mehta Miller Mitchell Moore Morales Murphy Nguyen Novak O'Brien Okafor Ortiz Park
-    Patel Perez Peterson Phillips Price Ramirez Reddy Reyes Richardson Rivera Roberts Robinson Rodriguez
-    Rossi Russell Sanchez Schmidt Shah Singh Smith Sullivan Tanaka Taylor Thomas Thompson Tran Turner
-    Walker Wang Ward Watson White Williams Wilson Wong Wright Yamamoto Young Zhang
-""")
-# Second languages and their rough weights among US clinicians; English is always spoken.
-SECOND_LANGUAGES = {
-    "es": 40,
-    "zh": 8,
-    "hi": 7,
-    "vi": 5,
-    "ko": 4,
-    "ar": 5,
-    "fr": 5,
-    "ru": 4,
-    "tl": 4,
-    "pt": 3,
-    "de": 3,
-    "it": 3,
-    "ur": 3,
-    "gu": 3,
-    "fa": 2,
-    "pl": 2,
-    "ja": 2,
-    "bn": 2,
-    "ht": 1,
-}
-# Which conditions each procedure is usually offered for.
-PROCEDURE_CONDITIONS = {
-    "epidural-steroid-injection": ["herniated-disc", "spinal-stenosis", "degenerative-disc-disease"],
-    "facet-joint-injection": ["degenerative-disc-disease"],
-    "percutaneous-discectomy": ["herniated-disc"],
-    "vertebroplasty-kyphoplasty": ["vertebral-compression-fracture"],
-    "interspinous-spacer": ["spinal-stenosis"],
-    "spinal-cord-stimulation": ["degenerative-disc-disease", "spinal-stenosis"],
-    "targeted-drug-delivery": ["degenerative-disc-disease"],
-}
-# How often an IR offers each procedure; injections are common, pumps are rare.
-PROCEDURE_WEIGHTS = {
-    "epidural-steroid-injection": 0.85,
-    "facet-joint-injection": 0.7,
-    "vertebroplasty-kyphoplasty": 0.65,
-    "percutaneous-discectomy": 0.25,
-    "interspinous-spacer": 0.2,
-    "spinal-cord-stimulation": 0.2,
-    "targeted-drug-delivery": 0.1,
 }
 
 
@@ -334,8 +254,19 @@ def seed_directory(*, providers: int, rng_seed: int = 7) -> SeedSummary:
     plans = plan_directory(providers=providers, rng_seed=rng_seed)
     existing = _existing_demo_npis()
     new_plans = [plan for plan in plans if plan.providers[0].npi not in existing]
-    now = timezone.now()
+    practices, location_rows = _create_practices(new_plans, timezone.now())
+    created = _create_providers(new_plans, location_rows, existing)
+    return SeedSummary(
+        practices_created=len(practices),
+        locations_created=sum(len(rows) for rows in location_rows),
+        providers_created=len(created),
+    )
 
+
+def _create_practices(
+    new_plans: list[PracticePlan], now: datetime
+) -> tuple[list[Practice], list[list[PracticeLocation]]]:
+    """The planned practices and, for each, its locations."""
     practices = Practice.objects.bulk_create(
         [
             Practice(
@@ -347,11 +278,18 @@ def seed_directory(*, providers: int, rng_seed: int = 7) -> SeedSummary:
             for plan in new_plans
         ]
     )
-    location_rows: list[list[PracticeLocation]] = []
-    for practice, plan in zip(practices, new_plans, strict=True):
-        location_rows.append([_location_row(practice, spec, now) for spec in plan.locations])
+    location_rows = [
+        [_location_row(practice, spec, now) for spec in plan.locations]
+        for practice, plan in zip(practices, new_plans, strict=True)
+    ]
     PracticeLocation.objects.bulk_create([row for rows in location_rows for row in rows])
+    return practices, location_rows
 
+
+def _create_providers(
+    new_plans: list[PracticePlan], location_rows: list[list[PracticeLocation]], existing: set[str]
+) -> list[Provider]:
+    """The planned providers not yet present, linked to their practice's locations."""
     provider_plans = [
         (provider_plan, locations)
         for plan, locations in zip(new_plans, location_rows, strict=True)
@@ -373,11 +311,7 @@ def seed_directory(*, providers: int, rng_seed: int = 7) -> SeedSummary:
         ]
     )
     _link_providers(list(zip(created, provider_plans, strict=True)))
-    return SeedSummary(
-        practices_created=len(practices),
-        locations_created=sum(len(rows) for rows in location_rows),
-        providers_created=len(created),
-    )
+    return created
 
 
 def _location_row(practice: Practice, spec: LocationPlan, now: datetime) -> PracticeLocation:
