@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from directory.models import Practice, PracticeMembership
 from directory.time_zones import format_day
-from referrals import notifications, patient_notices
+from referrals import notice_emails, notifications, patient_notices
 from referrals.models import (
     Appointment,
     AppointmentReminder,
@@ -142,7 +142,7 @@ def digest_email_body(follow_ups: Sequence[FollowUp], *, today: datetime.date) -
     for follow_up in follow_ups:
         days = (today - follow_up.due_on).days
         lines.append(
-            f"- referral {notifications.short_reference(follow_up.referral)}: "
+            f"- referral {notice_emails.short_reference(follow_up.referral)}: "
             f"{follow_up.get_kind_display().lower()} due {format_day(follow_up.due_on)} ({days} day(s) ago)"
         )
     lines += ["", "Book them in the IR Portal, or record why they will not happen."]

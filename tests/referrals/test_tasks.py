@@ -15,7 +15,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
 from directory.models import Practice
-from referrals import escalation, notifications, reminders, tasks
+from referrals import escalation, notice_emails, notifications, reminders, tasks
 from referrals.models import AppointmentReminder, FollowUp, NotificationOutbox, Referral
 from tests.referrals.factories import AppointmentFactory, PatientFactory, ReferralFactory, StaffFactory
 
@@ -34,7 +34,7 @@ def test_submitting_a_referral_emails_the_practice_without_the_patients_name(
     with django_capture_on_commit_callbacks(execute=True):
         referral = submit()
     [message] = mail_to(near_staff.practice_memberships.get().practice.referral_inbox_email)
-    assert notifications.short_reference(referral) in message.subject
+    assert notice_emails.short_reference(referral) in message.subject
     assert "Lopez" not in message.subject and "Maria" not in message.subject
     assert "Lopez" not in message.body
     assert Outbox.objects.get(referral=referral, recipient_kind="practice").status == Outbox.Status.SENT
