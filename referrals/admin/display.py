@@ -59,7 +59,7 @@ def error_text(error: services.ReferralError) -> str:
 def follow_up_state(*, overdue: bool, booked: bool) -> str:
     """A follow-up's state in words, overdue in the colour that means it (office-admin.css)."""
     if overdue:
-        return format_html('<strong class="follow-up-overdue">Overdue</strong>')
+        return format_html('<strong class="follow-up-overdue">{}</strong>', "Overdue")
     if booked:
-        return format_html('<span class="follow-up-booked">Booked</span>')
+        return format_html('<span class="follow-up-booked">{}</span>', "Booked")
     return "Due"
