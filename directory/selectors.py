@@ -180,7 +180,7 @@ class ProviderSearch:
             row_ids
         )
         providers = [self._provider_at(by_id[row_id]) for row_id in row_ids]
-        _attach_catalog_entries(providers)
+        attach_catalog_entries(providers)
         return providers
 
     def _provider_at(self, row: Any) -> Any:
@@ -210,8 +210,12 @@ _CATALOG_RELATIONS = (
 )
 
 
-def _attach_catalog_entries(providers: list[Any]) -> None:
-    """Give each provider its procedures, conditions and languages, each list in catalog order.
+ALL_CATALOGS = ("procedures", "conditions", "languages")
+
+
+def attach_catalog_entries(providers: list[Any], relations: tuple[str, ...] = ALL_CATALOGS) -> None:
+    """Give each provider its procedures, conditions and languages (or just ``relations``), each
+    list in catalog order, as ``offered_procedures``, ``treated_conditions``, ``spoken_languages``.
 
     One query per relation reading the link rows with the entries' key and name: a page of
     twenty providers links a few hundred entries, and building a model instance for each
@@ -219,6 +223,8 @@ def _attach_catalog_entries(providers: list[Any]) -> None:
     """
     ids = [provider.pk for provider in providers]
     for relation, key, to_attr in _CATALOG_RELATIONS:
+        if relation not in relations:
+            continue
         entries: dict[int, list[CatalogEntry]] = {provider_id: [] for provider_id in ids}
         target = getattr(Provider, relation).field.m2m_reverse_field_name()
         links = (

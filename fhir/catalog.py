@@ -11,6 +11,7 @@ from typing import Any
 from django.conf import settings
 
 from directory.models import Condition, Procedure
+from directory.selectors import CatalogEntry
 
 CATALOGS: dict[str, type[Procedure] | type[Condition]] = {"procedure": Procedure, "condition": Condition}
 TITLES = {"procedure": "IR procedures for low back pain", "condition": "Low back conditions IRs treat"}
@@ -25,12 +26,12 @@ def code_system_url(kind: str) -> str:
     return canonical(f"CodeSystem/{kind}")
 
 
-def catalog_concept(kind: str, entry: Procedure | Condition) -> dict[str, Any]:
+def catalog_concept(kind: str, entry: Procedure | Condition | CatalogEntry) -> dict[str, Any]:
     """A CodeableConcept for a catalog entry."""
     return {"coding": [{"system": code_system_url(kind), "code": entry.slug, "display": entry.name}]}
 
 
-def catalog_extension(kind: str, entry: Procedure | Condition) -> dict[str, Any]:
+def catalog_extension(kind: str, entry: Procedure | Condition | CatalogEntry) -> dict[str, Any]:
     """The project's extension saying a provider offers a procedure / treats a condition."""
     name = {"procedure": "offered-procedure", "condition": "treated-condition"}[kind]
     return {

@@ -14,7 +14,7 @@ from typing import Any
 from django.db.models import Exists, F, OuterRef, Prefetch, QuerySet
 
 from directory.models import Practice, PracticeLocation, Procedure, Provider
-from directory.selectors import ProviderLocation
+from directory.selectors import ProviderLocation, attach_catalog_entries
 from fhir import answer_codes, catalog, filters, questionnaire, referral_status, representations
 
 Render = Callable[[list[Any]], list[dict[str, Any]]]
@@ -64,14 +64,13 @@ def _roles(rows: list[Any]) -> list[dict[str, Any]]:
     providers = (
         _providers()
         .prefetch_related(
-            Prefetch("procedures", queryset=Procedure.objects.order_by("name", "pk")),
-            "conditions",
             Prefetch(
                 "locations", queryset=PracticeLocation.objects.select_related("practice").order_by("pk")
             ),
         )
         .in_bulk([row.pk for row in rows])
     )
+    attach_catalog_entries(list(providers.values()), relations=("procedures", "conditions"))
     resources = []
     for row in rows:
         provider = providers[row.pk]

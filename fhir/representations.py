@@ -77,8 +77,9 @@ def practitioner(provider: Provider) -> dict[str, Any]:
 def practitioner_role(provider: Any, locations: list[PracticeLocation]) -> dict[str, Any]:
     """A provider's role: ``locations`` first the one that counts (the nearest, in a near search).
 
-    ``provider.procedures`` and ``provider.conditions`` prefetched, shown as the project's
-    extensions (``fhir.catalog``); the organization is the first location's practice.
+    ``provider.offered_procedures`` and ``provider.treated_conditions`` attached
+    (``directory.selectors.attach_catalog_entries``), shown as the project's extensions
+    (``fhir.catalog``); the organization is the first location's practice.
     """
     resource: dict[str, Any] = {
         "resourceType": "PractitionerRole",
@@ -86,8 +87,8 @@ def practitioner_role(provider: Any, locations: list[PracticeLocation]) -> dict[
         **_meta(provider.updated_at),
         "extension": [
             new_patients(provider.accepting_new_patients),
-            *(catalog_extension("procedure", entry) for entry in provider.procedures.all()),
-            *(catalog_extension("condition", entry) for entry in provider.conditions.all()),
+            *(catalog_extension("procedure", entry) for entry in provider.offered_procedures),
+            *(catalog_extension("condition", entry) for entry in provider.treated_conditions),
         ],
         "active": True,
         "practitioner": reference("Practitioner", provider.npi, provider.display_name),
