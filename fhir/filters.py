@@ -192,7 +192,12 @@ class _PractitionerRoleSearch(SearchParameters):
         near = self.near
         if near is None:
             return self.qs.order_by("last_name", "first_name", "npi")
-        return NearestRoles(providers_near(origin=near.origin, radius_km=near.radius_km, providers=self.qs))
+        # The search keeps listed providers itself; narrowing by the FilterSet's queryset costs
+        # a lookup per location in the circle, so it is passed only when another filter is set.
+        given = self.form.cleaned_data.items()
+        others = [name for name, value in given if value not in (None, "") and name != self.near_parameter]
+        providers = self.qs if others else None
+        return NearestRoles(providers_near(origin=near.origin, radius_km=near.radius_km, providers=providers))
 
 
 PractitionerRoleSearch = declare_search(
