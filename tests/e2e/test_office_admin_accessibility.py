@@ -13,15 +13,13 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from referrals.models import Appointment, FollowUp, Referral
-from referrals.roles import staff_group
-from tests.directory.factories import PracticeFactory, PracticeLocationFactory, ProviderFactory
 from tests.e2e.conftest import axe_violations, describe_violations
 from tests.referrals.factories import (
     AppointmentFactory,
     PatientFactory,
     ReferralFactory,
-    StaffFactory,
     UserFactory,
+    chicago_office,
 )
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -29,13 +27,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 def worked_office() -> tuple[Any, Referral]:
     """A Chicago clerk and a referral with a timeline, visits and follow-ups (one overdue)."""
-    practice = PracticeFactory.create(name="Chicago Interventional Pain & Spine")
-    location = PracticeLocationFactory.create(
-        practice=practice, city="Chicago", state="IL", postal_code="60611"
-    )
-    ProviderFactory.create(locations=[location], last_name="Lakeview")
-    clerk = StaffFactory.create(username="staff.chicago", practice=practice)
-    clerk.groups.add(staff_group())
+    practice, location, clerk = chicago_office()
     referral = ReferralFactory.create(
         practice=practice,
         practice_location=location,

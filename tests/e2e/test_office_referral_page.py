@@ -14,24 +14,16 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from referrals.models import Appointment, Referral
-from referrals.roles import staff_group
-from tests.directory.factories import PracticeFactory, PracticeLocationFactory, ProviderFactory
-from tests.referrals.factories import PatientFactory, ReferralFactory, StaffFactory
+from tests.referrals.factories import PatientFactory, ReferralFactory, chicago_office
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 CHICAGO = ZoneInfo("America/Chicago")
 
 
-def chicago_office() -> tuple[Any, Referral, Referral]:
+def chicago_clerk_and_two_referrals() -> tuple[Any, Referral, Referral]:
     """A Chicago practice's clerk and two pending referrals (Okafor, Nguyen)."""
-    practice = PracticeFactory.create(name="Chicago Interventional Pain & Spine")
-    location = PracticeLocationFactory.create(
-        practice=practice, city="Chicago", state="IL", postal_code="60611"
-    )
-    ProviderFactory.create(locations=[location], last_name="Lakeview")
-    clerk = StaffFactory.create(username="staff.chicago", practice=practice)
-    clerk.groups.add(staff_group())
+    practice, location, clerk = chicago_office()
     first, second = (
         ReferralFactory.create(
             practice=practice, practice_location=location, patient=PatientFactory.create(last_name=name)
@@ -53,7 +45,7 @@ def press(page: Page, button: str) -> None:
 def test_a_clerk_accepts_books_records_and_declines_from_the_referral_page_in_chicago_time(
     new_page: Callable[..., Page],
 ) -> None:
-    clerk, referral, other = chicago_office()
+    clerk, referral, other = chicago_clerk_and_two_referrals()
     page = new_page(clerk)
 
     open_referral(page, referral)

@@ -10,10 +10,11 @@ import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from directory.models import Practice, PracticeMembership, Procedure
+from directory.models import Practice, PracticeLocation, PracticeMembership, Procedure
 from directory.services import practice_enrol
 from referrals.models import Appointment, Patient, Referral
-from tests.directory.factories import PracticeFactory
+from referrals.roles import staff_group
+from tests.directory.factories import PracticeFactory, PracticeLocationFactory, ProviderFactory
 from tests.triage.factories import AssessmentFactory, answers_with
 
 User = get_user_model()
@@ -107,3 +108,15 @@ class AppointmentFactory(factory.django.DjangoModelFactory[Appointment]):
     kind = Appointment.Kind.CONSULT
     practice = factory.LazyAttribute(lambda o: o.referral.practice)
     starts_at = factory.LazyFunction(lambda: timezone.now() + datetime.timedelta(days=3))
+
+
+def chicago_office() -> tuple[Practice, PracticeLocation, Any]:
+    """A Chicago practice (one location, one provider) and its clerk, "staff.chicago", in the staff group."""
+    practice = PracticeFactory.create(name="Chicago Interventional Pain & Spine")
+    location = PracticeLocationFactory.create(
+        practice=practice, city="Chicago", state="IL", postal_code="60611"
+    )
+    ProviderFactory.create(locations=[location], last_name="Lakeview")
+    clerk = StaffFactory.create(username="staff.chicago", practice=practice)
+    clerk.groups.add(staff_group())
+    return practice, location, clerk

@@ -12,9 +12,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from referrals.models import Appointment, AuditLogEntry, Referral, ReferralEvent
-from referrals.roles import staff_group
-from tests.directory.factories import PracticeFactory, PracticeLocationFactory, ProviderFactory
-from tests.referrals.factories import AppointmentFactory, PatientFactory, ReferralFactory, StaffFactory
+from tests.directory.factories import PracticeFactory
+from tests.referrals.factories import (
+    AppointmentFactory,
+    PatientFactory,
+    ReferralFactory,
+    chicago_office,
+)
 
 pytestmark = pytest.mark.django_db
 UTC = datetime.UTC
@@ -23,13 +27,7 @@ UTC = datetime.UTC
 @pytest.fixture
 def office() -> dict[str, Any]:
     """A Chicago practice with a pending referral and its clerk, and a second practice."""
-    practice = PracticeFactory.create(name="Chicago Interventional Pain & Spine")
-    location = PracticeLocationFactory.create(
-        practice=practice, city="Chicago", state="IL", postal_code="60611"
-    )
-    ProviderFactory.create(locations=[location], last_name="Lakeview")
-    clerk = StaffFactory.create(username="staff.chicago", practice=practice)
-    clerk.groups.add(staff_group())
+    practice, location, clerk = chicago_office()
     referral = ReferralFactory.create(
         practice=practice, practice_location=location, patient=PatientFactory.create(last_name="Okafor")
     )
