@@ -28,7 +28,6 @@ import sys
 import time
 import uuid
 from collections.abc import Callable
-from contextlib import nullcontext
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -38,15 +37,15 @@ if str(ROOT) not in sys.path:  # run as a script: make the project importable
     sys.path.insert(0, str(ROOT))
 
 from tests.bench.bench_referrals import (  # noqa: E402
-    PRIVATE,
+    add_arguments,
     build_directory,
     build_referrals,
     enrol_practices,
     referral_body,
+    run_with_broker,
 )
-from tests.bench.common import bench_patients, percentile, postgres_database, private_redis  # noqa: E402
+from tests.bench.common import bench_patients, percentile, postgres_database  # noqa: E402
 
-DEFAULT_PG_URL = "postgres://postgres@127.0.0.1:5432"
 SUBMITTER, POLLER = "bench.fhir.submitter", "bench.fhir.poller"
 
 
@@ -226,22 +225,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--locations", type=int, default=1_000_000)
-    parser.add_argument("--referrals", type=int, default=100_000)
+    add_arguments(parser, requests=200, pg_database="irportal_bench_fhir_exchange")
     parser.add_argument("--polled", type=int, default=10_000, help="referrals of the polling clinician")
-    parser.add_argument("--enrolled", type=float, default=0.01, help="fraction of practices enrolled")
-    parser.add_argument("--requests", type=int, default=200)
-    parser.add_argument("--seed", type=int, default=2026)
-    parser.add_argument("--reuse", action="store_true", help="keep/reuse an already built database")
-    parser.add_argument("--pg-url", default=DEFAULT_PG_URL, help="PostgreSQL server URL, no database")
-    parser.add_argument("--pg-database", default="irportal_bench_fhir_exchange")
-    parser.add_argument("--broker", default=PRIVATE, help="as in tests/bench/bench_referrals.py")
-    parser.add_argument("--broker-not-mine", action="store_true")
-    args = parser.parse_args()
-    if args.broker not in (PRIVATE, "") and not args.broker_not_mine:
-        parser.error("--broker names a server this script did not start: add --broker-not-mine")
-    with private_redis() if args.broker == PRIVATE else nullcontext(args.broker) as broker:
-        run(args, broker)
+    run_with_broker(parser, run)
 
 
 def run(args: argparse.Namespace, broker: str) -> None:

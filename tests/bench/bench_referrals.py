@@ -24,6 +24,7 @@ import sys
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from contextlib import nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
@@ -235,18 +236,16 @@ def measure(requests: int, seed: int) -> None:
     print(f"  outcomes: {dict(outcomes)}; mean shortlist {statistics.mean(shortlist_sizes):.1f}")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+def add_arguments(parser: argparse.ArgumentParser, *, requests: int, pg_database: str) -> None:
+    """The directory, referral, database and broker options this script and its FHIR twin share."""
     parser.add_argument("--locations", type=int, default=1_000_000)
     parser.add_argument("--referrals", type=int, default=100_000)
     parser.add_argument("--enrolled", type=float, default=0.01, help="fraction of practices enrolled")
-    parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--requests", type=int, default=requests)
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--reuse", action="store_true", help="keep/reuse an already built database")
     parser.add_argument("--pg-url", default=DEFAULT_PG_URL, help="PostgreSQL server URL, no database")
-    parser.add_argument("--pg-database", default="irportal_bench_referrals")
+    parser.add_argument("--pg-database", default=pg_database)
     parser.add_argument(
         "--broker",
         default=PRIVATE,
@@ -260,11 +259,23 @@ def main() -> None:
         action="store_true",
         help="allow publishing to a --broker server this script did not start",
     )
+
+
+def run_with_broker(parser: argparse.ArgumentParser, run: Callable[[argparse.Namespace, str], None]) -> None:
+    """Parse the options and ``run`` with the broker: one this script starts, unless told otherwise."""
     args = parser.parse_args()
     if args.broker not in (PRIVATE, "") and not args.broker_not_mine:
         parser.error("--broker names a server this script did not start: add --broker-not-mine")
     with private_redis() if args.broker == PRIVATE else nullcontext(args.broker) as broker:
         run(args, broker)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    add_arguments(parser, requests=300, pg_database="irportal_bench_referrals")
+    run_with_broker(parser, run)
 
 
 def run(args: argparse.Namespace, broker: str) -> None:
