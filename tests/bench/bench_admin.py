@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # run as a script: make the project importable
     sys.path.insert(0, str(ROOT))
 
-from tests.bench.common import bench_patients, percentile, postgres_database  # noqa: E402
+from tests.bench.common import bench_patients, counted_queries, percentile, postgres_database  # noqa: E402
 
 DEFAULT_PG_URL = "postgres://postgres@127.0.0.1:5432"
 PG_DATABASE = "irportal_bench_admin"
@@ -114,9 +114,7 @@ def build(referrals: int, other: int, seed: int) -> Any:
 
 def measure(staff: Any, requests: int, referrals: int) -> None:
     from django.contrib import admin
-    from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
 
     from referrals.models import Referral
 
@@ -134,7 +132,7 @@ def measure(staff: Any, requests: int, referrals: int) -> None:
             timings: list[float] = []
             counts: set[int] = set()
             for _ in range(requests):
-                with CaptureQueriesContext(connection) as captured:
+                with counted_queries() as captured:
                     started = time.perf_counter()
                     response = client.get(url)
                     timings.append((time.perf_counter() - started) * 1000)

@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # run as a script: make the project importable
     sys.path.insert(0, str(ROOT))
 
-from tests.bench.common import bench_patients, percentile, postgres_database  # noqa: E402
+from tests.bench.common import bench_patients, counted_queries, percentile, postgres_database  # noqa: E402
 
 DEFAULT_PG_URL = "postgres://postgres@127.0.0.1:5432"
 PG_DATABASE = "irportal_bench_metrics"
@@ -199,15 +199,13 @@ def existing_people() -> dict[str, Any]:
 
 def timed(action: Callable[[], Any], requests: int) -> tuple[str, float, float]:
     """(query counts seen, median ms, p95 ms) of ``action`` after three warm-up calls."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
 
     for _ in range(3):
         action()
     timings: list[float] = []
     counts: set[int] = set()
     for _ in range(requests):
-        with CaptureQueriesContext(connection) as captured:
+        with counted_queries() as captured:
             started = time.perf_counter()
             action()
             timings.append((time.perf_counter() - started) * 1000)

@@ -24,6 +24,36 @@ def percentile(samples: list[float], fraction: float) -> float:
     return ordered[min(rank, len(ordered)) - 1]
 
 
+@contextmanager
+def counted_queries() -> Iterator[Any]:
+    """Django's CaptureQueriesContext on an emptied query log.
+
+    The log keeps only the last 9,000 queries: once a long run fills it, the plain context
+    counts every request as 0 queries.
+    """
+    from django.db import connection, reset_queries
+    from django.test.utils import CaptureQueriesContext
+
+    reset_queries()
+    with CaptureQueriesContext(connection) as captured:
+        yield captured
+
+
+def round_trip_ms(count: int) -> list[float]:
+    """``count`` timings, in ms, of ``SELECT 1`` on the default database: what one query costs
+    on this machine at this moment, beside which a request's figures can be read."""
+    from django.db import connection
+
+    timings = []
+    with connection.cursor() as cursor:
+        for _ in range(count):
+            started = time.perf_counter()
+            cursor.execute("SELECT 1")
+            cursor.fetchall()
+            timings.append((time.perf_counter() - started) * 1000)
+    return timings
+
+
 def postgres_database(pg_url: str, name: str, *, keep: bool = False) -> str:
     """The URL of database ``name`` on the server at ``pg_url`` (no database in it).
 
