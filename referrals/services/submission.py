@@ -67,8 +67,11 @@ class Submission:
 
 def _replay(*, clinician: Any, idempotency_key: str, fingerprint: str) -> Submission | None:
     """The earlier submission with this key, or None; raises if the key was used differently."""
-    earlier = Referral.objects.filter(clinician=clinician, idempotency_key=idempotency_key).first()
-    if earlier is None:
+    # get(), not first(): first() sorts, which let PostgreSQL walk every referral of the
+    # clinician by date instead of looking the key up in its unique index.
+    try:
+        earlier = Referral.objects.get(clinician=clinician, idempotency_key=idempotency_key)
+    except Referral.DoesNotExist:
         return None
     if earlier.request_fingerprint != fingerprint:
         raise IdempotencyConflict(

@@ -9,11 +9,14 @@ import uuid
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from directory.models import Practice
 from referrals.models import AuditLogEntry, Patient, Referral
+from tests.referrals.conftest import practice_km_north
 from tests.triage.factories import answers_with
 
 pytestmark = pytest.mark.django_db
@@ -103,6 +106,35 @@ def test_retry_with_the_same_key_and_body_returns_the_first_result_and_creates_n
     assert again["Idempotent-Replayed"] == "true"
     assert Referral.objects.count() == 1
     assert Patient.objects.count() == 1
+
+
+def test_a_retry_finds_the_first_referral_by_its_key_without_sorting_the_clinicians_referrals(
+    client: APIClient, near_practice: Practice
+) -> None:
+    # Sorting let PostgreSQL walk every referral of a busy clinician by date instead of
+    # looking the key up in its unique index.
+    post(client, body(), key="key-1")
+    with CaptureQueriesContext(connection) as captured:
+        retried = post(client, body(), key="key-1")
+
+    assert retried.status_code == 201
+    lookups = [q["sql"] for q in captured.captured_queries if '"idempotency_key" = ' in q["sql"]]
+    assert len(lookups) == 1
+    assert "ORDER BY" not in lookups[0]
+
+
+def test_a_submission_costs_the_same_queries_whatever_the_number_of_practices_nearby(
+    client: APIClient, near_practice: Practice
+) -> None:
+    with CaptureQueriesContext(connection) as one_nearby:
+        assert post(client, body(), key="key-1").status_code == 201
+    for km in range(6, 26):
+        practice_km_north(km)
+    with CaptureQueriesContext(connection) as many_nearby:
+        answer = post(client, body(), key="key-2")
+
+    assert len(answer.json()["shortlist"]) == 5
+    assert len(many_nearby.captured_queries) == len(one_nearby.captured_queries)
 
 
 def test_same_key_with_a_different_body_is_a_422(client: APIClient, near_practice: Practice) -> None:
