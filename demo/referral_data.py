@@ -270,7 +270,7 @@ def _remote_zip() -> str | None:
             origin=origin,
             radius_km=radius_km,
             procedure=DEMO_PROCEDURE,
-            practices=Practice.objects.receiving_referrals(),
+            receiving_only=True,
         )
         if not found:
             return code

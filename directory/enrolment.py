@@ -42,22 +42,26 @@ class PracticeMembership(models.Model):
         return f"{self.user} at {self.practice}"
 
 
-def has_active_staff() -> Exists:
-    return Exists(PracticeMembership.objects.filter(practice=OuterRef("pk"), user__is_active=True))
+def receiving_referrals_condition(prefix: str = "") -> Q:
+    """The practice (at ``prefix``, e.g. ``"practice__"``) is enrolled, staffed, reachable and accepting.
 
-
-# A portal inbox with a monitored address, or an active FHIR endpoint.
-HAS_WORKING_CHANNEL = Q(referral_inbox_email__gt="") | Q(
-    fhir_endpoint_status=EndpointStatus.ACTIVE, fhir_base_url__gt=""
-)
+    Reachable: a portal inbox with a monitored address, or an active FHIR endpoint.
+    """
+    channel = Q(**{f"{prefix}referral_inbox_email__gt": ""}) | Q(
+        **{f"{prefix}fhir_endpoint_status": EndpointStatus.ACTIVE, f"{prefix}fhir_base_url__gt": ""}
+    )
+    staffed = Exists(
+        PracticeMembership.objects.filter(practice=OuterRef(f"{prefix}pk"), user__is_active=True)
+    )
+    return (
+        channel & staffed & Q(**{f"{prefix}enrolled_at__isnull": False, f"{prefix}accepting_referrals": True})
+    )
 
 
 class PracticeQuerySet(models.QuerySet[Any]):
     def receiving_referrals(self) -> PracticeQuerySet:
         """Practices routing may send a referral to: enrolled, staffed, reachable, accepting."""
-        return self.filter(
-            HAS_WORKING_CHANNEL, has_active_staff(), enrolled_at__isnull=False, accepting_referrals=True
-        )
+        return self.filter(receiving_referrals_condition())
 
 
 def enrolment_gaps(practice: Any) -> dict[str, str]:

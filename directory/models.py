@@ -131,11 +131,12 @@ class PracticeLocation(models.Model):
         ordering = ["practice__name", "city"]
         indexes = [
             # The bounding-box prefilter of every directory search: per latitude band, a
-            # longitude range. The unit vector and id ride along so the radius test is
-            # answered from the index alone (no table reads).
+            # longitude range. The unit vector, id and practice ride along so the radius
+            # test, and routing's "of an enrolled practice", are answered from the index
+            # alone: a city's tens of thousands of locations are never read from the table.
             models.Index(
-                fields=["lat_band", "longitude", "latitude", "unit_x", "unit_y", "unit_z", "id"],
-                name="location_band_lng_unit_idx",
+                fields=["lat_band", "longitude", "latitude", "unit_x", "unit_y", "unit_z", "id", "practice"],
+                name="location_band_lng_prac_idx",
             ),
         ]
         constraints = [

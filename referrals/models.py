@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -124,6 +124,9 @@ class Referral(models.Model):
     # A retried submission carries the same key: it must find this row, not make a second one.
     idempotency_key = models.CharField(max_length=255)
     request_fingerprint = models.CharField(max_length=64)
+    # Not stored: the shortlist (with addresses) of a routing done on this very instance, so
+    # the answer to the request that routed it reads nothing back (selectors.referral_latest_shortlist).
+    routed_shortlist: list[dict[str, Any]] | None = None
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -1,15 +1,14 @@
 """Which practice a referral goes to: the ranked shortlist of candidates (docs/workflow.md).
 
-Distances come from the directory's own search (``practices_near``), limited in the query
-to enrolled practices and then to those receiving referrals
-(``Practice.objects.receiving_referrals``); this module only drops practices already
-asked, counts workload and ranks.
+Distances come from the directory's own search (``practice_hits_near``), limited in the
+query to practices receiving referrals; this module only drops practices already asked,
+counts workload and ranks.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -17,7 +16,7 @@ from django.db.models import Count
 
 from directory.geo import KM_PER_MILE, Origin, zip_centroid
 from directory.models import Practice, PracticeLocation
-from directory.selectors import PracticeDistance, practices_near
+from directory.selectors import PracticeDistance, PracticeHit, practice_hits_near, practices_near
 from referrals.models import Referral, ReferralEvent
 
 # Events after which a practice is never offered the same referral again.
@@ -35,12 +34,9 @@ class Candidate:
 
     practice_id: int
     practice_name: str
-    location_id: int | None
+    location_id: int
     distance_mi: float
     open_workload: int
-    # The rows themselves, so choosing a candidate needs no second read; never stored.
-    practice: Practice | None = field(default=None, compare=False, repr=False)
-    location: PracticeLocation | None = field(default=None, compare=False, repr=False)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -86,65 +82,51 @@ def open_workload(practice_ids: Collection[int]) -> dict[int, int]:
 
 
 def nearby_candidates(
-    *, origin: Origin, procedure: str | None, condition: str | None, asked: Collection[int]
-) -> list[PracticeDistance]:
-    """The fitting practices receiving referrals within the routing radius of ``origin``, not yet asked.
-
-    One search over the whole radius, limited in the query to enrolled practices (a few
-    thousand at most among every practice NPPES lists); the other conditions of receiving
-    referrals (staff, channel, switched on) are then checked for the practices found, in
-    one more small query. Putting every condition in the search made PostgreSQL expect a
-    handful of receiving practices and walk all of them (about 4,000 at 1,000,000
-    locations) instead of the locations in the circle; with enrolment alone it estimates
-    them right and starts from the circle (tests/bench/bench_referrals.py).
-    """
-    found = practices_near(
+    *, origin: Origin, procedure: int | None, condition: int | None, asked: Collection[int]
+) -> list[PracticeHit]:
+    """The fitting practices receiving referrals within the routing radius of ``origin``, not yet asked."""
+    found = practice_hits_near(
         origin=origin,
         radius_km=routing_radius_km(),
         procedure=procedure,
         condition=condition,
-        practices=Practice.objects.filter(enrolled_at__isnull=False),
+        receiving_only=True,
     )
-    receiving = set(
-        Practice.objects.receiving_referrals()
-        .filter(pk__in=[hit.practice.pk for hit in found if hit.practice.pk not in asked])
-        .values_list("pk", flat=True)
-    )
-    return [hit for hit in found if hit.practice.pk in receiving]
+    return [hit for hit in found if hit.practice_id not in asked]
 
 
-def _wanted(referral: Referral) -> dict[str, str | None]:
-    """The search's catalog filters: the procedure asked for, else the suspected condition."""
-    procedure, condition = referral.requested_procedure, referral.suspected_condition
-    return {
-        "procedure": procedure.slug if procedure else None,
-        "condition": condition.slug if condition and not procedure else None,
-    }
+def _wanted(referral: Referral) -> dict[str, int | None]:
+    """The search's catalog filters, as ids: the procedure asked for, else the suspected condition."""
+    procedure, condition = referral.requested_procedure_id, referral.suspected_condition_id
+    return {"procedure": procedure, "condition": condition if procedure is None else None}
 
 
-def shortlist_for(referral: Referral, *, size: int | None = None) -> list[Candidate]:
+def shortlist_for(
+    referral: Referral, *, size: int | None = None, asked: Collection[int] | None = None
+) -> list[Candidate]:
     """The ranked candidates for ``referral`` (best first, at most ``size``); empty if none fit.
 
     Candidates are practices receiving referrals (enrolled, staffed, reachable, accepting)
     with a location within the routing radius of the patient's ZIP whose providers offer
     the requested procedure (or, when no procedure is named, treat the suspected
-    condition), minus practices already asked. Practices not enrolled are never listed.
+    condition), minus practices already ``asked`` (None: read from the referral's
+    events). Practices not enrolled are never listed.
     """
     origin = zip_centroid(referral.patient.postal_code)
     if origin is None:
         return []
     size = size or settings.REFERRAL_SHORTLIST_SIZE
-    nearby = nearby_candidates(origin=origin, asked=practices_already_asked(referral), **_wanted(referral))
-    workload = open_workload([hit.practice.pk for hit in nearby])
+    if asked is None:
+        asked = practices_already_asked(referral)
+    nearby = nearby_candidates(origin=origin, asked=asked, **_wanted(referral))
+    workload = open_workload([hit.practice_id for hit in nearby])
     ranked = rank_candidates(
         Candidate(
-            practice_id=hit.practice.pk,
-            practice_name=hit.practice.name,
-            location_id=hit.location.pk,
+            practice_id=hit.practice_id,
+            practice_name=hit.practice_name,
+            location_id=hit.location_id,
             distance_mi=round(hit.distance_km / KM_PER_MILE, 2),
-            open_workload=workload.get(hit.practice.pk, 0),
-            practice=hit.practice,
-            location=hit.location,
+            open_workload=workload.get(hit.practice_id, 0),
         )
         for hit in nearby
     )
@@ -197,15 +179,8 @@ def _hand_routing_hits(origin: Origin, asked: Collection[int]) -> list[PracticeD
     """Receiving practices not yet asked, from the first ring that holds ``HAND_ROUTING_ENOUGH``."""
     found: list[PracticeDistance] = []
     for miles in HAND_ROUTING_RINGS_MILES:
-        found = [
-            hit
-            for hit in practices_near(
-                origin=origin,
-                radius_km=miles * KM_PER_MILE,
-                practices=Practice.objects.receiving_referrals(),
-            )
-            if hit.practice.pk not in asked
-        ]
+        near = practices_near(origin=origin, radius_km=miles * KM_PER_MILE, receiving_only=True)
+        found = [hit for hit in near if hit.practice_id not in asked]
         if len(found) >= HAND_ROUTING_ENOUGH:
             break
     return found
@@ -232,11 +207,8 @@ def unroutable_explanation(referral: Referral) -> str:
     miles = float(settings.REFERRAL_ROUTING_RADIUS_MILES)
     wanted = referral.requested_procedure or referral.suspected_condition
     offering = f"offering {str(wanted).lower()}" if referral.requested_procedure else f"treating {wanted}"
-    found = practices_near(
-        origin=origin,
-        radius_km=miles * KM_PER_MILE,
-        practices=Practice.objects.receiving_referrals(),
-        **_wanted(referral),
+    found = practice_hits_near(
+        origin=origin, radius_km=miles * KM_PER_MILE, receiving_only=True, **_wanted(referral)
     )
     where = f"within {miles:g} miles of the patient's ZIP code"
     if not found:

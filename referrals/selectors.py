@@ -112,7 +112,12 @@ def referral_timeline(referral: Referral) -> QuerySet[ReferralEvent]:
 
 def referral_latest_shortlist(referral: Referral) -> list[dict[str, Any]]:
     """The ranked candidates of the referral's latest routing (empty if it was never routed),
-    each with its location's ``address``."""
+    each with its location's ``address``.
+
+    A referral routed on this instance carries that shortlist already (``routed_shortlist``).
+    """
+    if referral.routed_shortlist is not None:
+        return referral.routed_shortlist
     latest = referral.events.filter(kind=ReferralEvent.Kind.ROUTED).order_by("-created_at", "-id").first()
     return shortlists_with_addresses([latest.shortlist])[0] if latest else []
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Collection
 from typing import Any
 
 from django.conf import settings
@@ -59,16 +60,30 @@ def _assign(
     referral.save(update_fields=[*fields, "status", "updated_at"])
 
 
-@transaction.atomic
-def referral_route(*, referral: Referral, actor: Any = None) -> Referral:
+# No savepoint of its own: it raises nothing a caller could recover from inside its transaction.
+@transaction.atomic(savepoint=False)
+def referral_route(
+    *, referral: Referral, actor: Any = None, asked: Collection[int] | None = None
+) -> Referral:
     """Send ``referral`` to the best candidate practice, or mark it unroutable if none fits.
 
     Only practices receiving referrals are candidates (docs/workflow.md). The routing
     event keeps the ranked shortlist. Practices that declined, timed out, could not be
-    reached or left on this referral are never chosen again. Returns the referral as saved.
+    reached or left on this referral (``asked``; None: read from its events) are never
+    chosen again. Returns the referral as saved, carrying the shortlist as shown
+    (``routed_shortlist``) when it was routed.
     """
     from_status = referral.status
-    shortlist = routing.shortlist_for(referral)
+    shortlist = routing.shortlist_for(referral, asked=asked)
+    # The listed locations, with their practices, in one read: the chosen one's rows, the
+    # others' addresses. A location removed since the search is no candidate.
+    listed = (
+        PracticeLocation.objects.select_related("practice").in_bulk([c.location_id for c in shortlist])
+        if shortlist
+        else {}
+    )
+    shortlist = [candidate for candidate in shortlist if candidate.location_id in listed]
+    referral.routed_shortlist = None
     if not shortlist:
         _assign(referral, practice=None)
         explanation = routing.unroutable_explanation(referral)
@@ -77,17 +92,18 @@ def referral_route(*, referral: Referral, actor: Any = None) -> Referral:
         )
         return referral
     best = shortlist[0]
-    practice = best.practice or Practice.objects.get(pk=best.practice_id)
-    location = best.location or PracticeLocation.objects.filter(pk=best.location_id or 0).first()
-    _assign(referral, practice=practice, location=location, distance_mi=best.distance_mi)
+    location = listed[best.location_id]
+    _assign(referral, practice=location.practice, location=location, distance_mi=best.distance_mi)
+    stored = [candidate.as_json() for candidate in shortlist]
     record_event(
         referral,
         kind=EventKind.ROUTED,
         actor=actor,
         from_status=from_status,
-        practice=practice,
-        shortlist=[candidate.as_json() for candidate in shortlist],
+        practice=location.practice,
+        shortlist=stored,
     )
+    referral.routed_shortlist = [{**entry, "address": str(listed[entry["location_id"]])} for entry in stored]
     return referral
 
 

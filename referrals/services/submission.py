@@ -222,4 +222,4 @@ def _redirect_or_route(referral: Referral) -> Referral:
         referral.save(update_fields=["status", "updated_at"])
         record_event(referral, kind=EventKind.EMERGENCY_REDIRECT, actor=None, from_status=Status.PENDING)
         return referral
-    return referral_route(referral=referral)
+    return referral_route(referral=referral, asked=())  # just stored: no practice was asked yet

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 
 
 def candidate(practice_id: int, distance_mi: float, workload: int) -> Candidate:
-    return Candidate(practice_id, f"Practice {practice_id}", None, distance_mi, workload)
+    return Candidate(practice_id, f"Practice {practice_id}", practice_id, distance_mi, workload)
 
 
 def test_ranking_puts_nearest_first_and_breaks_distance_ties_by_workload() -> None:
