@@ -134,7 +134,6 @@ def _take_turn(clinician: Any) -> None:
     list(users.filter(pk=clinician.pk).values_list("pk", flat=True))
 
 
-@transaction.atomic
 def _referral_create(
     *,
     clinician: Any,
