@@ -5,10 +5,12 @@ from __future__ import annotations
 import pytest
 from django.db import IntegrityError, transaction
 from geopy.distance import geodesic
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from directory.geo import KM_PER_MILE, Origin, resolve_place
-from directory.models import PracticeLocation
-from directory.selectors import practices_near, provider_by_npi, providers_near
+from directory.models import PracticeLocation, Procedure
+from directory.selectors import practice_hits_near, practices_near, provider_by_npi, providers_near
 from tests.directory.factories import PracticeFactory, PracticeLocationFactory, ProviderFactory
 
 pytestmark = pytest.mark.django_db
@@ -230,6 +232,43 @@ def test_practices_near_orders_practices_by_distance():
     ProviderFactory(locations=[location_km_north(3, practice=first)])
 
     assert [item.practice for item in practices_near(origin=DENVER, radius_km=25)] == [first, second]
+
+
+# A practice for the property below: where its locations are (km north of Denver; equal
+# values share a spot, so distances tie), its name, and what its provider there offers.
+practice_layouts = st.lists(
+    st.tuples(
+        st.lists(st.sampled_from([2.0, 5.0, 5.0, 11.5, 30.0, 45.0]), min_size=1, max_size=3),
+        st.sampled_from(["Front Range IR", "Alpine IR"]),
+        st.sampled_from(
+            ["vertebroplasty-kyphoplasty", "vertebroplasty-kyphoplasty", "facet-joint-injection"]
+        ),
+        st.sampled_from([True, True, False]),  # accepting referrals
+        st.sampled_from([True, True, False]),  # provider listed
+    ),
+    min_size=1,
+    max_size=6,
+)
+
+
+@settings(max_examples=50, deadline=None)
+@given(layouts=practice_layouts)
+def test_the_lean_practice_search_finds_what_the_full_one_finds_in_the_same_order(layouts) -> None:
+    with transaction.atomic():
+        for spots, name, procedure, accepting, listed in layouts:
+            practice = PracticeFactory(name=name, accepting_referrals=accepting)
+            locations = [location_km_north(km, practice=practice) for km in spots]
+            ProviderFactory(locations=locations, procedures=[procedure], is_listed=listed)
+        wanted = Procedure.objects.get(slug="vertebroplasty-kyphoplasty")
+
+        full = practices_near(origin=DENVER, radius_km=40, procedure=wanted.slug)
+        lean = practice_hits_near(origin=DENVER, radius_km=40, procedure=wanted.pk)
+
+        assert [(hit.practice_id, hit.practice_name, hit.location_id) for hit in lean] == [
+            (item.practice.pk, item.practice.name, item.location.pk) for item in full
+        ]
+        assert [hit.distance_km for hit in lean] == pytest.approx([item.distance_km for item in full])
+        transaction.set_rollback(True)
 
 
 def test_provider_by_npi_hides_unlisted_providers():
