@@ -23,7 +23,7 @@ from demo.directory_data import DEMO_OFFICES
 from demo.referral_history import seed_history
 from directory.geo import KM_PER_MILE, zip_centroid
 from directory.models import Practice, PracticeMembership, Procedure
-from directory.selectors import practices_near
+from directory.practice_search import practices_near
 from directory.services import practice_enrol
 from referrals import patient_notices, patient_outcomes, services
 from referrals.models import Appointment, Patient, Referral

@@ -16,7 +16,7 @@ from django.db.models import Count
 
 from directory.geo import KM_PER_MILE, Origin, zip_centroid
 from directory.models import Practice, PracticeLocation
-from directory.selectors import PracticeDistance, PracticeHit, practice_hits_near, practices_near
+from directory.practice_search import PracticeDistance, PracticeHit, practice_hits_near, practices_near
 from referrals.models import Referral, ReferralEvent
 
 # Events after which a practice is never offered the same referral again.

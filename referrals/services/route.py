@@ -60,6 +60,15 @@ def _assign(
     referral.save(update_fields=[*fields, "status", "updated_at"])
 
 
+def _listed_locations(shortlist: list[routing.Candidate]) -> dict[int, PracticeLocation]:
+    """The shortlisted locations by id, with their practices, in one read: the chosen one's
+    rows and every candidate's address. A location removed since the search is missing."""
+    if not shortlist:
+        return {}
+    ids = [candidate.location_id for candidate in shortlist]
+    return PracticeLocation.objects.select_related("practice").in_bulk(ids)
+
+
 # No savepoint of its own: it raises nothing a caller could recover from inside its transaction.
 @transaction.atomic(savepoint=False)
 def referral_route(
@@ -75,13 +84,7 @@ def referral_route(
     """
     from_status = referral.status
     shortlist = routing.shortlist_for(referral, asked=asked)
-    # The listed locations, with their practices, in one read: the chosen one's rows, the
-    # others' addresses. A location removed since the search is no candidate.
-    listed = (
-        PracticeLocation.objects.select_related("practice").in_bulk([c.location_id for c in shortlist])
-        if shortlist
-        else {}
-    )
+    listed = _listed_locations(shortlist)
     shortlist = [candidate for candidate in shortlist if candidate.location_id in listed]
     referral.routed_shortlist = None
     if not shortlist:

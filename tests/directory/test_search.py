@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 
 from directory.geo import KM_PER_MILE, Origin, resolve_place
 from directory.models import PracticeLocation, Procedure
-from directory.selectors import practice_hits_near, practices_near, provider_by_npi, providers_near
+from directory.practice_search import practice_hits_near, practices_near
+from directory.selectors import provider_by_npi, providers_near
 from tests.directory.factories import PracticeFactory, PracticeLocationFactory, ProviderFactory
 
 pytestmark = pytest.mark.django_db
