@@ -9,6 +9,9 @@ import pytest
 from django.test import Client
 from fhir.resources.R4B import get_fhir_model_class
 
+# The referral tests' clinician and practices, shared by the exchange tests.
+from tests.referrals.conftest import clinician, far_practice, near_practice  # noqa: F401
+
 FHIR_JSON = "application/fhir+json"
 
 

@@ -23,7 +23,7 @@ from referrals import delivery, services, tasks
 from referrals.models import NotificationOutbox, Referral
 from tests.fhir.practice_endpoint import PracticeEndpoint, fhir_practice, practice_endpoint
 from tests.referrals.conftest import practice_km_north, referral_request
-from tests.referrals.factories import UserFactory, enrolled
+from tests.referrals.factories import enrolled
 
 pytestmark = pytest.mark.django_db
 
@@ -34,11 +34,6 @@ Outbox = NotificationOutbox
 def three_attempts() -> Iterator[None]:
     with override_settings(NOTIFICATION_MAX_ATTEMPTS=3, FHIR_ENDPOINT_TIMEOUT_SECONDS=2.0):
         yield
-
-
-@pytest.fixture
-def clinician() -> Any:
-    return UserFactory.create(username="dr.adams")
 
 
 @pytest.fixture

@@ -22,16 +22,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def clinician() -> object:
-    return UserFactory.create(username="dr.adams")
-
-
-@pytest.fixture
-def near_practice() -> Practice:
-    return practice_km_north(5, name="Lakeside Spine and Vascular")
-
-
-@pytest.fixture
 def referral(clinician: object, near_practice: Practice) -> Referral:
     return services.referral_submit(clinician=clinician, **referral_request()).referral
 

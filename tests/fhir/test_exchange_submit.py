@@ -15,7 +15,6 @@ from fhir.referral_resources import instant
 from referrals.models import AuditLogEntry, Patient, Referral
 from tests.fhir.conftest import FhirGet
 from tests.fhir.exchange import clinician_token, fhir_call, practice_token, referral_bundle
-from tests.referrals.conftest import practice_km_north
 from tests.referrals.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -25,11 +24,6 @@ pytestmark = pytest.mark.django_db
 def token(client: Client) -> str:
     UserFactory.create(username="dr.adams", first_name="Ann", last_name="Adams")
     return clinician_token(client, "dr.adams")
-
-
-@pytest.fixture
-def near_practice() -> Practice:
-    return practice_km_north(5, name="Lakeside Spine and Vascular")
 
 
 def _entries(bundle: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -18,29 +18,13 @@ from referrals import services
 from referrals.models import Appointment, AuditLogEntry, Referral
 from tests.fhir.conftest import FHIR_JSON, validated
 from tests.fhir.exchange import clinician_token, fhir_call, practice_token
-from tests.referrals.conftest import practice_km_north, referral_request
-from tests.referrals.factories import UserFactory
+from tests.referrals.conftest import referral_request
 
 pytestmark = pytest.mark.django_db
 
 DECLINE_REASONS = canonical("CodeSystem/decline-reason")
 KINDS = canonical("CodeSystem/appointment-kind")
 PAIN_SCORE = canonical("StructureDefinition/pain-score")
-
-
-@pytest.fixture
-def clinician() -> Any:
-    return UserFactory.create(username="dr.adams")
-
-
-@pytest.fixture
-def near_practice() -> Practice:
-    return practice_km_north(5, name="Lakeside Spine and Vascular")
-
-
-@pytest.fixture
-def far_practice() -> Practice:
-    return practice_km_north(30, name="Summit Interventional Radiology")
 
 
 @pytest.fixture
