@@ -16,7 +16,7 @@ from django.db.models import Q, QuerySet
 from directory.enrolment import receiving_referrals_condition
 from directory.geo import Origin, great_circle_km
 from directory.models import Practice, PracticeLocation
-from directory.selectors import closeness_expression, location_distance_km, within_radius
+from directory.selectors import within_radius
 
 
 @dataclass(frozen=True)
@@ -99,29 +99,30 @@ def practices_near(
 ) -> list[PracticeDistance]:
     """Practices accepting referrals with a qualifying location within ``radius_km``, nearest first.
 
-    A location qualifies when a listed provider practising there offers ``procedure``
-    and treats ``condition`` (each a catalog slug or id; None = any). Each practice appears once, at its
-    nearest qualifying location; ties are broken by practice name, then id.
+    A location qualifies when a listed provider practising there offers ``procedure`` and
+    treats ``condition`` (each a catalog slug or id; None = any). Each practice appears
+    once, at its nearest qualifying location; ties are broken by practice name, then id.
     ``receiving_only`` keeps practices receiving referrals (docs/workflow.md), in the query.
+    ``practice_hits_near``'s answer, with the rows of its locations and practices read in
+    one more query.
     """
-    locations = (
-        _qualifying_locations(
-            origin, radius_km, procedure=procedure, condition=condition, receiving_only=receiving_only
-        )
-        .annotate(closeness=closeness_expression(origin))
-        .order_by("-closeness", "practice__name", "practice_id", "pk")
-        .distinct()
-        .select_related("practice")
+    hits = practice_hits_near(
+        origin=origin,
+        radius_km=radius_km,
+        procedure=procedure,
+        condition=condition,
+        receiving_only=receiving_only,
     )
-    nearest: dict[int, PracticeDistance] = {}
-    for location in locations:
-        if location.practice_id not in nearest:
-            nearest[location.practice_id] = PracticeDistance(
-                practice=location.practice,
-                location=location,
-                distance_km=location_distance_km(origin, location),
-            )
-    return list(nearest.values())
+    rows = PracticeLocation.objects.select_related("practice").in_bulk([hit.location_id for hit in hits])
+    return [
+        PracticeDistance(
+            practice=rows[hit.location_id].practice,
+            location=rows[hit.location_id],
+            distance_km=hit.distance_km,
+        )
+        for hit in hits
+        if hit.location_id in rows
+    ]
 
 
 def practice_hits_near(
@@ -132,11 +133,12 @@ def practice_hits_near(
     condition: CatalogFilter = None,
     receiving_only: bool = False,
 ) -> list[PracticeHit]:
-    """``practices_near``'s answer as ids, names and distances, without reading whole rows.
+    """Each qualifying practice once, nearest first, as ids, its name and the distance in km.
 
-    For ranking: routing weighs every candidate in a city (hundreds of rows) and needs
-    the full rows of only the few it lists. The rows come unsorted and are ordered here
-    (nearest first, then by practice name and id), which keeps the query simple to plan.
+    What ``practices_near`` finds, without reading whole rows: routing weighs every
+    candidate in a city (hundreds of rows) and needs the full rows of only the few it lists.
+    The rows come unsorted and are ordered here (nearest first, then by practice name and
+    id), which keeps the query simple to plan.
     """
     rows = _qualifying_locations(
         origin, radius_km, procedure=procedure, condition=condition, receiving_only=receiving_only
